@@ -1,0 +1,63 @@
+"""The staff groups of the admin and what each may do. A migration applies this; change it
+with a new migration that calls `apply_staff_groups` again."""
+
+FRONT_DESK = "Front desk"
+MANAGER = "Manager"
+
+FRONT_DESK_PERMISSIONS = [
+    "clubs.view_organization",
+    "clubs.view_branch",
+    "members.view_member",
+    "members.view_entitlement",
+    "facilities.view_facility",
+    "facilities.view_benefitsetting",
+    "facilities.view_benefitslot",
+    "classes.view_scheduledclass",
+    "bookings.view_benefitbooking",
+    "bookings.add_benefitbooking",
+    "bookings.change_benefitbooking",
+    "bookings.view_classbooking",
+    "bookings.add_classbooking",
+    "bookings.change_classbooking",
+]
+
+MANAGER_PERMISSIONS = [
+    *FRONT_DESK_PERMISSIONS,
+    "bookings.override_capacity",
+    "members.add_member",
+    "members.change_member",
+    "members.add_entitlement",
+    "members.change_entitlement",
+    "members.delete_entitlement",
+    "facilities.add_facility",
+    "facilities.change_facility",
+    "facilities.add_benefitsetting",
+    "facilities.change_benefitsetting",
+    "classes.add_scheduledclass",
+    "classes.change_scheduledclass",
+    "audit.view_auditlog",
+    "audit.export_auditlog",
+]
+
+STAFF_GROUPS = {FRONT_DESK: FRONT_DESK_PERMISSIONS, MANAGER: MANAGER_PERMISSIONS}
+
+
+def apply_staff_groups(apps, schema_editor=None) -> None:
+    """Make each group hold exactly its declared permissions (usable as a RunPython callable)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations ran; this migration needs them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, dotted_names in STAFF_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        permissions = []
+        for dotted in dotted_names:
+            app_label, codename = dotted.split(".")
+            permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(permissions)

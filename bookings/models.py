@@ -1,0 +1,133 @@
+"""Bookings of recovery slots and of classes, by staff (concierge) or by members (app)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from clubs.models import TenantModel
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    CANCELLED = "cancelled", "Cancelled"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Bookings that take one of the places counted against capacity.
+PLACE_HOLDING_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+
+
+class BookingChannel(models.TextChoices):
+    CONCIERGE = "concierge", "Concierge (staff)"
+    MEMBER_APP = "member_app", "Member app"
+    API = "api", "API"
+
+
+class Booking(TenantModel):
+    """What both kinds of booking share; each subclass adds the slot or class it books."""
+
+    Status = BookingStatus
+    Channel = BookingChannel
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="%(class)ss")
+    status = models.CharField(
+        max_length=12,
+        choices=BookingStatus.choices,
+        default=BookingStatus.CONFIRMED,
+        db_default=BookingStatus.CONFIRMED,
+    )
+    capacity_override = models.BooleanField(
+        default=False, db_default=False, help_text="Booked beyond capacity by a manager's decision."
+    )
+    override_reason = models.TextField(blank=True, default="", db_default="")
+    booked_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who booked; empty when the member booked themselves.",
+    )
+    channel = models.CharField(max_length=12, choices=BookingChannel.choices)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_parent = "member"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # cancelled_at records when the status became cancelled, and only then.
+        if self.status != BookingStatus.CANCELLED:
+            self.cancelled_at = None
+        elif self.cancelled_at is None:
+            self.cancelled_at = timezone.now()
+        super().save(*args, **kwargs)
+
+
+def booking_constraints(table: str, booked_item: str) -> list[models.BaseConstraint]:
+    """The rules both booking tables enforce, named after the table."""
+    return [
+        models.UniqueConstraint(
+            fields=[booked_item, "member"],
+            condition=~models.Q(status=BookingStatus.CANCELLED),
+            name=f"{table}_one_live_per_member",
+            violation_error_message="This member already has a booking here.",
+        ),
+        models.CheckConstraint(condition=models.Q(status__in=BookingStatus.values), name=f"{table}_status_valid"),
+        models.CheckConstraint(condition=models.Q(channel__in=BookingChannel.values), name=f"{table}_channel_valid"),
+        models.CheckConstraint(
+            condition=models.Q(capacity_override=False) | ~models.Q(override_reason__regex=r"^\s*$"),
+            name=f"{table}_override_needs_reason",
+            violation_error_message="A capacity override needs a reason.",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(status=BookingStatus.CANCELLED, cancelled_at__isnull=False)
+            | (~models.Q(status=BookingStatus.CANCELLED) & models.Q(cancelled_at__isnull=True)),
+            name=f"{table}_cancelled_at_iff_cancelled",
+        ),
+    ]
+
+
+def booking_indexes(prefix: str) -> list[models.Index]:
+    """Django caps index names at 30 characters, hence a short prefix rather than the table name."""
+    return [
+        models.Index(fields=["organization", "-created_at"], name=f"{prefix}_org_created_idx"),
+        models.Index(fields=["status"], name=f"{prefix}_status_idx"),
+    ]
+
+
+class BenefitBooking(Booking):
+    slot = models.ForeignKey("facilities.BenefitSlot", on_delete=models.PROTECT, related_name="bookings")
+
+    class Meta:
+        db_table = "benefit_bookings"
+        verbose_name = "recovery booking"
+        ordering = ["-created_at"]
+        # One permission for both kinds of booking: `bookings.override_capacity`.
+        permissions = [("override_capacity", "Can book beyond capacity or entitlement, with a reason")]
+        constraints = booking_constraints("benefit_bookings", "slot")
+        indexes = booking_indexes("bbook")
+
+    def __str__(self) -> str:
+        return f"{self.member} at {self.slot}"
+
+
+class ClassBooking(Booking):
+    scheduled_class = models.ForeignKey(
+        "classes.ScheduledClass", on_delete=models.PROTECT, related_name="bookings", db_column="class_id"
+    )
+
+    class Meta:
+        db_table = "class_bookings"
+        verbose_name = "class booking"
+        ordering = ["-created_at"]
+        constraints = booking_constraints("class_bookings", "scheduled_class")
+        indexes = booking_indexes("cbook")
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.scheduled_class}"

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from bookings.models import PLACE_HOLDING_STATUSES
+from classes.models import ScheduledClass
+from clubs.admin import branch_local
+
+
+@admin.register(ScheduledClass)
+class ScheduledClassAdmin(admin.ModelAdmin):
+    list_display = ["title", "branch", "instructor", "starts", "booked", "capacity", "is_cancelled"]
+    list_filter = ["branch", "is_cancelled"]
+    list_select_related = ["branch"]
+    date_hierarchy = "starts_at"
+    search_fields = ["title", "instructor"]
+    ordering = ["starts_at"]
+
+    def get_queryset(self, request):
+        holding_a_place = Q(bookings__status__in=PLACE_HOLDING_STATUSES)
+        return super().get_queryset(request).annotate(booked_count=Count("bookings", filter=holding_a_place))
+
+    @admin.display(description="Starts (branch time)", ordering="starts_at")
+    def starts(self, scheduled_class: ScheduledClass) -> str:
+        return branch_local(scheduled_class.starts_at, scheduled_class.branch)
+
+    @admin.display(description="Booked", ordering="booked_count")
+    def booked(self, scheduled_class: ScheduledClass) -> int:
+        return scheduled_class.booked_count

@@ -1,0 +1,41 @@
+"""Scheduled group classes (yoga, spin…) that members book a place in."""
+
+from django.db import models
+from django.db.models.functions import Now
+
+from clubs.models import TenantModel
+
+
+class ScheduledClass(TenantModel):
+    # Indexed by (branch, starts_at), which leads with it.
+    branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="classes", db_index=False)
+    title = models.CharField(max_length=200)
+    instructor = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+    is_cancelled = models.BooleanField("cancelled", default=False, db_default=False)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+
+    tenant_parent = "branch"
+
+    class Meta:
+        db_table = "classes"
+        verbose_name = "class"
+        verbose_name_plural = "classes"
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "organization"], name="classes_id_organization_key"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="classes_ends_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="classes_capacity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "starts_at"], name="classes_branch_start_idx"),
+            models.Index(fields=["organization", "starts_at"], name="classes_org_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        local_start = self.starts_at.astimezone(self.branch.zone)
+        return f"{self.title}, {local_start:%a %d %b %H:%M}"

@@ -1,0 +1,235 @@
+"""Demo data: one club, two branches in different time zones, facilities, members, a week of classes.
+
+Every row has a key derived from its name (uuid5), and rows are upserted, so loading twice gives
+the same data and a later load only adds the classes of days not yet covered.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from access.staff_groups import FRONT_DESK, MANAGER
+from classes.models import ScheduledClass
+from clubs.models import Branch, Organization
+from facilities.models import BenefitSetting, Facility, FacilityKind, Weekday
+from members.models import BenefitKind, Entitlement, EntitlementPeriod, Member, MemberStatus
+
+DEMO_NAMESPACE = uuid.UUID("0b7c5e52-6c1e-4a8e-9a51-2f0d3c1d7a10")
+MEMBER_COUNT = 200
+CLASS_DAYS = 7
+
+BRANCHES = [
+    ("Riverside", "Europe/London", "1 Quay Street, London"),
+    ("Harbourfront", "America/New_York", "40 Pier Road, New York"),
+]
+# name, kind, capacity, (opens, closes), slot minutes, days (None = every day)
+FACILITIES = [
+    ("Sauna", FacilityKind.SAUNA, 8, (datetime.time(6), datetime.time(22)), 30, None),
+    ("Cold plunge", FacilityKind.COLD_PLUNGE, 2, (datetime.time(6), datetime.time(21)), 15, None),
+    ("Steam room", FacilityKind.STEAM_ROOM, 6, (datetime.time(7), datetime.time(21)), 30, None),
+    (
+        "Infrared sauna",
+        FacilityKind.INFRARED_SAUNA,
+        4,
+        (datetime.time(9), datetime.time(20)),
+        45,
+        [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY, Weekday.SATURDAY],
+    ),
+]
+# local start, minutes, title, instructor, capacity
+DAILY_CLASSES = [
+    (datetime.time(7, 0), 45, "Spin", "Alex Morgan", 20),
+    (datetime.time(12, 30), 60, "Yoga flow", "Priya Shah", 16),
+    (datetime.time(18, 0), 45, "HIIT", "Sam Okafor", 18),
+    (datetime.time(19, 30), 50, "Pilates", "Lena Fischer", 12),
+]
+FIRST_NAMES = [
+    "Olivia", "Noah", "Amelia", "Liam", "Isla", "Oliver", "Ava", "Elijah", "Mia", "James",
+    "Sofia", "Lucas", "Grace", "Mateo", "Chloe", "Ethan", "Zara", "Leo", "Hana", "Arjun",
+]  # fmt: skip
+LAST_NAMES = [
+    "Smith", "Garcia", "Nguyen", "Patel", "Kowalski", "Okafor", "Rossi", "Haddad", "Kim", "Murphy",
+    "Silva", "Cohen", "Tanaka", "Jensen", "Dubois", "Novak", "Ahmed", "Walsh", "Moreau", "Lindqvist",
+]  # fmt: skip
+
+STAFF_LOGINS = [
+    ("frontdesk", "frontdesk-demo-2026", "Frankie", "Desk", FRONT_DESK),
+    ("manager", "manager-demo-2026", "Morgan", "Lead", MANAGER),
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    organization: Organization
+    branches: int
+    facilities: int
+    members: int
+    classes: int
+    entitlements: int
+    logins: list[tuple[str, str, str]]  # username, password, group
+
+
+def demo_key(*parts: object) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, "/".join(str(part) for part in parts))
+
+
+@transaction.atomic
+def demo_data_seed(*, today: datetime.date) -> DemoSummary:
+    organization, _ = Organization.objects.update_or_create(
+        id=demo_key("organization"), defaults={"name": "Northwind Wellness Club", "slug": "northwind"}
+    )
+    branches = [
+        Branch.objects.update_or_create(
+            id=demo_key("branch", name),
+            defaults={"organization": organization, "name": name, "time_zone": zone, "address": address},
+        )[0]
+        for name, zone, address in BRANCHES
+    ]
+    facility_count = sum(_seed_facilities(branch) for branch in branches)
+    members = _seed_members(organization, branches)
+    entitlements = _seed_entitlements(members)
+    classes = sum(_seed_classes(branch, today) for branch in branches)
+    logins = [_seed_staff_login(*login) for login in STAFF_LOGINS]
+    return DemoSummary(
+        organization=organization,
+        branches=len(branches),
+        facilities=facility_count,
+        members=len(members),
+        classes=classes,
+        entitlements=entitlements,
+        logins=logins,
+    )
+
+
+def _seed_facilities(branch: Branch) -> int:
+    for name, kind, capacity, (opens, closes), slot_minutes, days in FACILITIES:
+        facility, _ = Facility.objects.update_or_create(
+            id=demo_key("facility", branch.name, name),
+            defaults={
+                "branch": branch,
+                "organization_id": branch.organization_id,
+                "name": name,
+                "kind": kind,
+                "capacity": capacity,
+                "available_days": days or Weekday.values,
+            },
+        )
+        BenefitSetting.objects.update_or_create(
+            facility=facility,
+            defaults={
+                "id": demo_key("settings", branch.name, name),
+                "organization_id": branch.organization_id,
+                "opens_at": opens,
+                "closes_at": closes,
+                "slot_minutes": slot_minutes,
+            },
+        )
+    return len(FACILITIES)
+
+
+def _seed_members(organization: Organization, branches: list[Branch]) -> list[Member]:
+    rng = random.Random(2026)  # fixed seed: the same members every time
+    members = []
+    for number in range(1, MEMBER_COUNT + 1):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        status = rng.choices(MemberStatus.values, weights=[90, 6, 4])[0]
+        signed_up = rng.random() < 0.6
+        members.append(
+            Member(
+                id=demo_key("member", number),
+                organization_id=organization.id,
+                home_branch=branches[number % len(branches)],
+                member_number=f"M{number:05d}",
+                first_name=first,
+                last_name=last,
+                email=f"{first}.{last}.{number}@example.com".lower(),
+                phone=f"+44 7700 9{number:05d}",
+                status=status,
+                auth_user_id=demo_key("auth-user", number) if signed_up else None,
+            )
+        )
+    return Member.objects.bulk_create(
+        members,
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=[
+            "home_branch", "member_number", "first_name", "last_name", "email", "phone", "status", "auth_user_id",
+        ],  # fmt: skip
+    )
+
+
+def _seed_entitlements(members: list[Member]) -> int:
+    entitlements = []
+    for index, member in enumerate(members):
+        entitlements.append(
+            Entitlement(
+                id=demo_key("entitlement", member.member_number, BenefitKind.RECOVERY),
+                organization_id=member.organization_id,
+                member=member,
+                benefit_kind=BenefitKind.RECOVERY,
+                quota=4,
+                period=EntitlementPeriod.WEEK,
+            )
+        )
+        if index % 3 == 0:
+            entitlements.append(
+                Entitlement(
+                    id=demo_key("entitlement", member.member_number, BenefitKind.CLASS),
+                    organization_id=member.organization_id,
+                    member=member,
+                    benefit_kind=BenefitKind.CLASS,
+                    quota=8,
+                    period=EntitlementPeriod.MONTH,
+                )
+            )
+    Entitlement.objects.bulk_create(
+        entitlements, update_conflicts=True, unique_fields=["id"], update_fields=["quota", "period"]
+    )
+    return len(entitlements)
+
+
+def _seed_classes(branch: Branch, today: datetime.date) -> int:
+    classes = []
+    for offset in range(CLASS_DAYS):
+        day = today + datetime.timedelta(days=offset)
+        for start, minutes, title, instructor, capacity in DAILY_CLASSES:
+            starts_at = datetime.datetime.combine(day, start, tzinfo=branch.zone)
+            classes.append(
+                ScheduledClass(
+                    id=demo_key("class", branch.name, day.isoformat(), start.isoformat()),
+                    organization_id=branch.organization_id,
+                    branch=branch,
+                    title=title,
+                    instructor=instructor,
+                    starts_at=starts_at,
+                    ends_at=starts_at + datetime.timedelta(minutes=minutes),
+                    capacity=capacity,
+                )
+            )
+    ScheduledClass.objects.bulk_create(
+        classes,
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["title", "instructor", "starts_at", "ends_at", "capacity"],
+    )
+    return len(classes)
+
+
+def _seed_staff_login(username: str, password: str, first: str, last: str, group_name: str) -> tuple[str, str, str]:
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=group_name))
+    shown_password = password if user.check_password(password) else "(changed since it was seeded)"
+    return username, shown_password, group_name

@@ -1,0 +1,131 @@
+"""Where the app's PostgreSQL comes from.
+
+`DATABASE_URL` set: that server (a Supabase project, direct or through its pooler, or any PostgreSQL).
+`DATABASE_URL` unset: an embedded PostgreSQL (pgserver) whose data lives in `.pgdata/` of the
+project. `manage.py`, `make run` and the tests all come through `database_settings()`, so they
+share one code path.
+
+Configuration mistakes stop the process with one line naming the variable and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+from config.errors import ConfigurationError
+
+EMBEDDED_DATABASE_NAME = "clubops"
+SUPABASE_TRANSACTION_POOLER_PORT = 6543
+
+
+def database_settings(database_url: str, *, embedded_data_dir: Path) -> dict:
+    """The `DATABASES["default"]` entry for `database_url`, or for the embedded server if empty."""
+    if database_url.strip():
+        config = parse_database_url(database_url)
+    else:
+        config = parse_database_url(start_embedded_server(embedded_data_dir))
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def parse_database_url(database_url: str) -> dict:
+    fix = (
+        "set DATABASE_URL to postgresql://USER:PASSWORD@HOST:5432/DBNAME (add ?sslmode=require "
+        "for Supabase; percent-encode special characters in the password), or unset it to use "
+        "the embedded database"
+    )
+    scheme = urlsplit(database_url).scheme
+    if scheme not in {"postgres", "postgresql", "pgsql"}:
+        shown = f"scheme '{scheme}://'" if scheme else "no scheme"
+        raise ConfigurationError(f"DATABASE_URL has {shown}, not a PostgreSQL URL: {fix}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            config = environ.Env.db_url_config(database_url)
+        except (ValueError, KeyError) as exc:
+            raise ConfigurationError(f"DATABASE_URL could not be parsed ({exc}): {fix}") from None
+    if not config.get("NAME"):
+        raise ConfigurationError(f"DATABASE_URL names no database: {fix}")
+    config["ENGINE"] = "django.db.backends.postgresql"
+    if _is_transaction_pooler(config):
+        # Supavisor in transaction mode hands each transaction to any server connection, so
+        # server-side cursors (which outlive a transaction) cannot be used. Django already
+        # disables prepared statements for psycopg 3 by default.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return config
+
+
+def _is_transaction_pooler(config: dict) -> bool:
+    forced = os.environ.get("DATABASE_TRANSACTION_POOLER", "").strip().lower()
+    if forced:
+        return forced in {"1", "true", "yes", "on"}
+    return str(config.get("PORT")) == str(SUPABASE_TRANSACTION_POOLER_PORT)
+
+
+def start_embedded_server(data_dir: Path) -> str:
+    """Start (or join) the embedded PostgreSQL in `data_dir` and return a URL for its database.
+
+    Every process that calls this holds a handle; the server stops when the last one exits,
+    so Ctrl-C on `make run` or the end of a test run leaves no server behind, and the data
+    stays in `data_dir` for the next start.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
+        warnings.simplefilter("ignore")
+        try:
+            import pgserver
+        except ImportError:
+            raise ConfigurationError(
+                "DATABASE_URL is not set and the embedded PostgreSQL (pgserver) is not "
+                "installed: run 'make install', or set DATABASE_URL"
+            ) from None
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(data_dir)
+        try:
+            server = pgserver.get_server(data_dir, cleanup_mode="stop")
+            _ensure_database(server)
+        except Exception as exc:  # noqa: BLE001 - any failure gets the same one-line advice
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigurationError(
+                f"DATABASE_URL is not set and the embedded PostgreSQL in {data_dir} would not "
+                f"start ({reason}); read {data_dir / 'log'}, delete {data_dir} to start afresh, "
+                "or set DATABASE_URL to another server"
+            ) from None
+    return server.get_uri(EMBEDDED_DATABASE_NAME)
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """pgserver stops the server when its list of live handles empties; a process killed with
+    SIGKILL never removes itself, which would keep the server running forever. Prune those."""
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    handles = data_dir / ".handle_pids.json"
+    with PostgresServer._lock:  # the lock pgserver itself takes around this file
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _ensure_database(server) -> None:
+    import psycopg
+
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as connection:
+        exists = connection.execute(
+            "select 1 from pg_database where datname = %s", [EMBEDDED_DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            try:
+                connection.execute(f'create database "{EMBEDDED_DATABASE_NAME}"')
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process (a parallel test worker) created it first
