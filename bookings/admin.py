@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from bookings.models import BenefitBooking, Booking, ClassBooking
+from facilities.admin import FacilityFilter
 
 
 class BookingAdmin(admin.ModelAdmin):
@@ -47,7 +48,7 @@ class BookingAdmin(admin.ModelAdmin):
 @admin.register(BenefitBooking)
 class BenefitBookingAdmin(BookingAdmin):
     booked_item = "slot"
-    list_filter = [*BookingAdmin.list_filter, "slot__facility__branch", "slot__facility"]
+    list_filter = [*BookingAdmin.list_filter, "slot__facility__branch", ("slot__facility", FacilityFilter)]
     autocomplete_fields = ["member", "slot"]
 
     def get_list_select_related(self, request):

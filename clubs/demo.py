@@ -109,29 +109,31 @@ def demo_data_seed(*, today: datetime.date) -> DemoSummary:
 
 
 def _seed_facilities(branch: Branch) -> int:
+    facilities, settings = [], []
     for name, kind, capacity, (opens, closes), slot_minutes, days in FACILITIES:
-        facility, _ = Facility.objects.update_or_create(
+        facility = Facility(
             id=demo_key("facility", branch.name, name),
-            defaults={
-                "branch": branch,
-                "organization_id": branch.organization_id,
-                "name": name,
-                "kind": kind,
-                "capacity": capacity,
-                "available_days": days or Weekday.values,
-            },
+            organization_id=branch.organization_id,
+            branch=branch,
+            name=name,
+            kind=kind,
+            capacity=capacity,
+            available_days=days or Weekday.values,
         )
-        BenefitSetting.objects.update_or_create(
-            facility=facility,
-            defaults={
-                "id": demo_key("settings", branch.name, name),
-                "organization_id": branch.organization_id,
-                "opens_at": opens,
-                "closes_at": closes,
-                "slot_minutes": slot_minutes,
-            },
+        facilities.append(facility)
+        settings.append(
+            BenefitSetting(
+                id=demo_key("settings", branch.name, name),
+                organization_id=branch.organization_id,
+                facility=facility,
+                opens_at=opens,
+                closes_at=closes,
+                slot_minutes=slot_minutes,
+            )
         )
-    return len(FACILITIES)
+    _upsert(Facility, facilities, ["name", "kind", "capacity", "available_days"])
+    _upsert(BenefitSetting, settings, ["opens_at", "closes_at", "slot_minutes"])
+    return len(facilities)
 
 
 def _seed_members(organization: Organization, branches: list[Branch]) -> list[Member]:
@@ -155,14 +157,8 @@ def _seed_members(organization: Organization, branches: list[Branch]) -> list[Me
                 auth_user_id=demo_key("auth-user", number) if signed_up else None,
             )
         )
-    return Member.objects.bulk_create(
-        members,
-        update_conflicts=True,
-        unique_fields=["id"],
-        update_fields=[
-            "home_branch", "member_number", "first_name", "last_name", "email", "phone", "status", "auth_user_id",
-        ],  # fmt: skip
-    )
+    fields = ["home_branch", "member_number", "first_name", "last_name", "email", "phone", "status", "auth_user_id"]
+    return _upsert(Member, members, fields)
 
 
 def _seed_entitlements(members: list[Member]) -> int:
@@ -189,9 +185,7 @@ def _seed_entitlements(members: list[Member]) -> int:
                     period=EntitlementPeriod.MONTH,
                 )
             )
-    Entitlement.objects.bulk_create(
-        entitlements, update_conflicts=True, unique_fields=["id"], update_fields=["quota", "period"]
-    )
+    _upsert(Entitlement, entitlements, ["quota", "period"])
     return len(entitlements)
 
 
@@ -213,13 +207,13 @@ def _seed_classes(branch: Branch, today: datetime.date) -> int:
                     capacity=capacity,
                 )
             )
-    ScheduledClass.objects.bulk_create(
-        classes,
-        update_conflicts=True,
-        unique_fields=["id"],
-        update_fields=["title", "instructor", "starts_at", "ends_at", "capacity"],
-    )
+    _upsert(ScheduledClass, classes, ["title", "instructor", "starts_at", "ends_at", "capacity"])
     return len(classes)
+
+
+def _upsert(model, rows: list, fields: list[str]) -> list:
+    """Insert the rows, or set `fields` on those that exist; `updated_at` is left alone."""
+    return model.objects.bulk_create(rows, update_conflicts=True, unique_fields=["id"], update_fields=fields)
 
 
 def _seed_staff_login(username: str, password: str, first: str, last: str, group_name: str) -> tuple[str, str, str]:

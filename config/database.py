@@ -11,6 +11,7 @@ Configuration mistakes stop the process with one line naming the variable and th
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -85,9 +86,11 @@ def start_embedded_server(data_dir: Path) -> str:
                 "DATABASE_URL is not set and the embedded PostgreSQL (pgserver) is not "
                 "installed: run 'make install', or set DATABASE_URL"
             ) from None
-        data_dir.mkdir(parents=True, exist_ok=True)
-        _forget_dead_handles(data_dir)
+        pgserver_log = logging.getLogger("pgserver")
+        pgserver_log.disabled = True  # it would dump its log file on stderr; our one line points to it
         try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            _forget_dead_handles(data_dir)
             server = pgserver.get_server(data_dir, cleanup_mode="stop")
             _ensure_database(server)
         except Exception as exc:  # noqa: BLE001 - any failure gets the same one-line advice
@@ -97,6 +100,8 @@ def start_embedded_server(data_dir: Path) -> str:
                 f"start ({reason}); read {data_dir / 'log'}, delete {data_dir} to start afresh, "
                 "or set DATABASE_URL to another server"
             ) from None
+        finally:
+            pgserver_log.disabled = False
     return server.get_uri(EMBEDDED_DATABASE_NAME)
 
 

@@ -6,6 +6,14 @@ from clubs.admin import branch_local
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 
 
+class FacilityFilter(admin.RelatedFieldListFilter):
+    """Lists facilities with their branch (as their names show it) in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        facilities = Facility.objects.select_related("branch").order_by("branch__name", "name")
+        return [(facility.pk, str(facility)) for facility in facilities]
+
+
 class BenefitSettingInline(admin.StackedInline):
     model = BenefitSetting
     can_delete = False
@@ -47,7 +55,7 @@ class BenefitSettingAdmin(admin.ModelAdmin):
 @admin.register(BenefitSlot)
 class BenefitSlotAdmin(admin.ModelAdmin):
     list_display = ["facility", "starts", "ends", "booked", "capacity"]
-    list_filter = ["facility__branch", "facility"]
+    list_filter = ["facility__branch", ("facility", FacilityFilter)]
     list_select_related = ["facility__branch"]
     date_hierarchy = "starts_at"
     search_fields = ["facility__name"]

@@ -1,0 +1,82 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from bookings.models import BenefitBooking, BookingStatus, ClassBooking
+from bookings.tests.factories import BenefitBookingFactory, ClassBookingFactory
+from classes.tests.factories import ScheduledClassFactory
+from config.testing import rejected_by_database
+from facilities.tests.factories import BenefitSlotFactory
+from members.tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+# Both booking tables keep the same rules; each case runs on both.
+BOOKING_KINDS = [
+    pytest.param(BenefitBookingFactory, "benefit_bookings", "slot", id="recovery"),
+    pytest.param(ClassBookingFactory, "class_bookings", "scheduled_class", id="class"),
+]
+
+
+@pytest.mark.parametrize(("factory", "table", "item"), BOOKING_KINDS)
+@pytest.mark.parametrize(
+    ("change", "constraint"),
+    [
+        ({"status": "maybe"}, "status_valid"),
+        ({"channel": "pigeon"}, "channel_valid"),
+        ({"capacity_override": True, "override_reason": "  "}, "override_needs_reason"),
+        ({"status": BookingStatus.CANCELLED}, "cancelled_at_iff_cancelled"),
+    ],
+)
+def test_booking_rejects_bad_values(factory, table, item, change, constraint):
+    booking = factory()
+    with rejected_by_database(f"{table}_{constraint}"):
+        type(booking).objects.filter(pk=booking.pk).update(**change)
+
+
+@pytest.mark.parametrize(("factory", "table", "item"), BOOKING_KINDS)
+def test_one_live_booking_per_member_and_slot_or_class(factory, table, item):
+    booking = factory()
+    with rejected_by_database(f"{table}_one_live_per_member"):
+        factory(member=booking.member, **{item: getattr(booking, item)})
+
+    booking.status = BookingStatus.CANCELLED
+    booking.save()
+    rebooked = factory(member=booking.member, **{item: getattr(booking, item)})
+    assert rebooked.status == BookingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(("factory", "table", "item"), BOOKING_KINDS)
+def test_override_with_a_reason_is_accepted(factory, table, item):
+    booking = factory(capacity_override=True, override_reason="VIP guest of the general manager")
+    assert booking.capacity_override
+
+
+@pytest.mark.parametrize(("factory", "table", "item"), BOOKING_KINDS)
+def test_override_without_reason_is_a_form_error(factory, table, item):
+    booking = factory.build(capacity_override=True, override_reason="")
+    with pytest.raises(ValidationError, match="A capacity override needs a reason."):
+        booking.validate_constraints(exclude={"organization"})
+
+
+def test_booking_cannot_join_a_slot_and_member_of_different_organizations():
+    booking = BenefitBookingFactory()
+    with rejected_by_database("benefit_bookings_slot_id_same_org_fk"):
+        BenefitBooking.objects.filter(pk=booking.pk).update(slot=BenefitSlotFactory())
+    with rejected_by_database("benefit_bookings_member_id_same_org_fk"):
+        BenefitBooking.objects.filter(pk=booking.pk).update(member=MemberFactory())
+
+
+def test_class_booking_cannot_cross_organizations():
+    booking = ClassBookingFactory()
+    with rejected_by_database("class_bookings_class_id_same_org_fk"):
+        ClassBooking.objects.filter(pk=booking.pk).update(scheduled_class=ScheduledClassFactory())
+
+
+def test_cancelling_records_when_and_reinstating_clears_it():
+    booking = BenefitBookingFactory()
+    booking.status = BookingStatus.CANCELLED
+    booking.save()
+    assert booking.cancelled_at is not None
+    booking.status = BookingStatus.CONFIRMED
+    booking.save()
+    assert booking.cancelled_at is None

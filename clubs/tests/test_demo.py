@@ -1,0 +1,66 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from bookings.models import BenefitBooking
+from classes.models import ScheduledClass
+from clubs.demo import demo_data_seed
+from clubs.models import Branch, Organization
+from facilities.models import BenefitSetting, Facility
+from members.models import Entitlement, Member
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 27)  # the week in which Europe and America change clocks apart
+SEEDED_MODELS = [Organization, Branch, Facility, BenefitSetting, Member, Entitlement, ScheduledClass]
+
+
+def snapshot() -> dict:
+    return {model.__name__: sorted(model.objects.values_list()) for model in SEEDED_MODELS}
+
+
+def test_seeding_twice_gives_the_same_data():
+    demo_data_seed(today=TODAY)
+    first = snapshot()
+    demo_data_seed(today=TODAY)
+    assert snapshot() == first
+    assert {name: len(rows) for name, rows in first.items()} == {
+        "Organization": 1,
+        "Branch": 2,
+        "Facility": 8,
+        "BenefitSetting": 8,
+        "Member": 200,
+        "Entitlement": 267,
+        "ScheduledClass": 56,
+    }
+
+
+def test_branches_are_in_different_time_zones_and_classes_follow_local_clocks():
+    demo_data_seed(today=TODAY)
+    zones = set(Branch.objects.values_list("time_zone", flat=True))
+    assert zones == {"Europe/London", "America/New_York"}
+    for branch in Branch.objects.all():
+        first_spin = ScheduledClass.objects.filter(branch=branch, title="Spin").order_by("starts_at").first()
+        assert first_spin.starts_at.astimezone(branch.zone).time() == datetime.time(7, 0)
+    # London moves its clocks on 29 March 2026: Spin at 07:00 local is 07:00 UTC before, 06:00 after.
+    london = Branch.objects.get(time_zone="Europe/London")
+    spin_hours_utc = sorted(
+        {c.starts_at.astimezone(datetime.UTC).hour for c in ScheduledClass.objects.filter(branch=london, title="Spin")}
+    )
+    assert spin_hours_utc == [6, 7]
+
+
+def test_seed_command_prints_the_two_logins_which_work(client, capsys):
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert "frontdesk" in output and "manager" in output
+    assert client.login(username="manager", password="manager-demo-2026")
+    assert client.get("/admin/members/member/").status_code == 200
+    assert client.login(username="frontdesk", password="frontdesk-demo-2026")
+    assert client.get("/admin/audit/auditlog/").status_code == 403
+
+
+def test_seeding_books_nothing():
+    demo_data_seed(today=TODAY)
+    assert not BenefitBooking.objects.exists()

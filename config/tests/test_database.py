@@ -1,0 +1,123 @@
+"""Where the database comes from: DATABASE_URL (Supabase direct or pooled) or the embedded server."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.database import parse_database_url
+from config.errors import ConfigurationError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_supabase_direct_connection_keeps_sslmode():
+    config = parse_database_url(
+        "postgresql://postgres:s%40cret@db.abcdefghij.supabase.co:5432/postgres?sslmode=require"
+    )
+    assert config["HOST"] == "db.abcdefghij.supabase.co"
+    assert config["PASSWORD"] == "s@cret"
+    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in config
+
+
+def test_supabase_session_pooler_is_an_ordinary_connection():
+    config = parse_database_url(
+        "postgres://postgres.abcdefghij:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres?sslmode=require"
+    )
+    assert config["USER"] == "postgres.abcdefghij"
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in config
+
+
+def test_supabase_transaction_pooler_turns_off_server_side_cursors():
+    config = parse_database_url(
+        "postgresql://postgres.abcdefghij:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres?sslmode=require"
+    )
+    assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_transaction_pooler_mode_can_be_forced(monkeypatch):
+    monkeypatch.setenv("DATABASE_TRANSACTION_POOLER", "true")
+    assert parse_database_url("postgresql://u:p@pgbouncer.internal:6432/club")["DISABLE_SERVER_SIDE_CURSORS"]
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("mysql://user@host/club", "DATABASE_URL has scheme 'mysql://', not a PostgreSQL URL"),
+        ("db.abcdefghij.supabase.co:5432", "not a PostgreSQL URL"),
+        ("postgresql://user:pw@host:5432/", "DATABASE_URL names no database"),
+        ("postgresql://user:pw@host:port/club", "DATABASE_URL could not be parsed"),
+    ],
+)
+def test_malformed_urls_are_refused_with_the_variable_and_the_fix(url, complaint):
+    with pytest.raises(ConfigurationError) as refusal:
+        parse_database_url(url)
+    message = str(refusal.value)
+    assert complaint in message
+    assert "postgresql://USER:PASSWORD@HOST:5432/DBNAME" in message
+
+
+# Set by the test settings; a child process must start from the deployer's point of view.
+TEST_ONLY_VARIABLES = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_malformed_url_stops_manage_py_with_one_line():
+    result = run_manage("check", DATABASE_URL="mysql://user@host/club", DEBUG="true")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: DATABASE_URL has scheme 'mysql://'")
+
+
+def test_an_embedded_server_that_cannot_start_stops_manage_py_with_one_line(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    result = run_manage("check", EMBEDDED_DATABASE_DIR=str(blocker / "pgdata"), DEBUG="true")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "DATABASE_URL is not set and the embedded PostgreSQL" in result.stderr
+    assert "set DATABASE_URL" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_checklist():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="k3y-" + "x9Qz!vT2#" * 8,
+        ALLOWED_HOSTS="ops.example.com",
+        DATABASE_URL="postgresql://postgres:pw@db.abcdefghij.supabase.co:5432/postgres?sslmode=require",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", DEBUG="false", SECRET_KEY="", DATABASE_URL="postgresql://u:p@h:5432/club")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: SECRET_KEY is not set: set it to a long random string, or set DEBUG=true"
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL points the tests elsewhere")
+def test_without_database_url_the_tests_run_on_the_embedded_server():
+    assert settings.DATABASES["default"]["HOST"] == ""
+    assert str(settings.EMBEDDED_DATABASE_DIR) in str(settings.DATABASES["default"]["OPTIONS"].get("host", ""))

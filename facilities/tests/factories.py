@@ -1,0 +1,39 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from clubs.tests.factories import BranchFactory
+from facilities.models import BenefitSetting, BenefitSlot, Facility, FacilityKind
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Facility
+
+    branch = factory.SubFactory(BranchFactory)
+    name = factory.Sequence(lambda n: f"Sauna {n}")
+    kind = FacilityKind.SAUNA
+    capacity = 4
+
+
+class BenefitSettingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BenefitSetting
+
+    facility = factory.SubFactory(FacilityFactory)
+
+
+def next_half_hour(days_ahead: int = 1) -> datetime.datetime:
+    moment = timezone.now() + datetime.timedelta(days=days_ahead)
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class BenefitSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BenefitSlot
+
+    facility = factory.SubFactory(FacilityFactory)
+    starts_at = factory.Sequence(lambda n: next_half_hour() + datetime.timedelta(minutes=30 * n))
+    ends_at = factory.LazyAttribute(lambda slot: slot.starts_at + datetime.timedelta(minutes=30))
+    capacity = 4
