@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -102,7 +105,15 @@ def start_embedded_server(data_dir: Path) -> str:
             ) from None
         finally:
             pgserver_log.disabled = False
+    _exit_cleanly_on_sigterm()
     return server.get_uri(EMBEDDED_DATABASE_NAME)
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Python dies on SIGTERM without running atexit, which would leave the embedded server
+    running after `kill` or a supervisor's stop. Turn it into a normal exit instead."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _forget_dead_handles(data_dir: Path) -> None:
