@@ -40,14 +40,17 @@ class WeekdaysField(ArrayField):
         return name, path, args, kwargs
 
     def formfield(self, **kwargs):
-        return forms.TypedMultipleChoiceField(
-            choices=Weekday.choices,
-            coerce=int,
-            widget=forms.CheckboxSelectMultiple,
-            required=not self.blank,
-            label=self.verbose_name.capitalize(),
-            help_text=self.help_text,
-            **{key: value for key, value in kwargs.items() if key == "initial"},
+        # Skip ArrayField's comma-separated text input; Field.formfield still supplies label,
+        # help text and the default as the initial value.
+        return models.Field.formfield(
+            self,
+            **{
+                "form_class": forms.TypedMultipleChoiceField,
+                "choices": Weekday.choices,
+                "coerce": int,
+                "widget": forms.CheckboxSelectMultiple,
+                **kwargs,
+            },
         )
 
 
@@ -161,6 +164,7 @@ class BenefitSlot(TenantModel):
 
     class Meta:
         db_table = "benefit_slots"
+        verbose_name = "recovery slot"
         ordering = ["starts_at", "facility"]
         constraints = [
             models.UniqueConstraint(fields=["facility", "starts_at"], name="benefit_slots_unique_start"),

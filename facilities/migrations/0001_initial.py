@@ -52,6 +52,7 @@ class Migration(migrations.Migration):
                 ('facility', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='facilities.facility')),
             ],
             options={
+                'verbose_name': 'recovery slot',
                 'db_table': 'benefit_slots',
                 'ordering': ['starts_at', 'facility'],
             },

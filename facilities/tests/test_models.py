@@ -44,6 +44,7 @@ def test_facility_is_available_every_day_unless_told_otherwise():
 def test_available_days_are_edited_as_weekday_checkboxes():
     field = Facility._meta.get_field("available_days").formfield()
     assert isinstance(field.widget, forms.CheckboxSelectMultiple)
+    assert field.initial() == Weekday.values  # a new facility starts with every day ticked
     assert field.clean(["1", "6"]) == [1, 6]
     with pytest.raises(forms.ValidationError):
         field.clean(["9"])
