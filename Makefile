@@ -7,7 +7,7 @@ PORT ?= 8000
 # Test workers; the machine has 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test migrate seed check clean-db
+.PHONY: install run test lint deploy-db seed check clean-db
 
 install: $(STAMP)
 
@@ -17,18 +17,29 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
-# Starts the embedded PostgreSQL when DATABASE_URL is unset, migrates, loads the demo data and
-# serves the admin on http://127.0.0.1:$(PORT)/admin/. Ctrl-C stops the app and the database.
+# Starts the embedded PostgreSQL when DATABASE_URL is unset, prepares the database as a deploy
+# does (migrate, sync_grants, db_doctor), loads the demo data and serves the admin on
+# http://127.0.0.1:$(PORT)/admin/. Ctrl-C stops the app and the database.
 run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py sync_grants
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py db_doctor
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
-migrate: install
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The deploy sequence, against DATABASE_URL (or the embedded database).
+deploy-db: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py sync_grants
+	$(BIN)/python manage.py db_doctor
 
 seed: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo

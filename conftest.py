@@ -1,10 +1,18 @@
-"""Fixtures shared by every app's tests: staff users in the groups the migrations create."""
+"""Fixtures shared by every app's tests: the database as a deploy leaves it, and staff users."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from access.services import grants_sync
 from access.staff_groups import FRONT_DESK, MANAGER
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Each test database is prepared as a deploy prepares production: migrate, then sync_grants."""
+    with django_db_blocker.unblock():
+        grants_sync(apply=True)
 
 
 def _staff_user(django_user_model, username: str, group_name: str):

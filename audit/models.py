@@ -56,9 +56,13 @@ class AuditLog(models.Model):
         ordering = ["-occurred_at"]
         permissions = [("export_auditlog", "Can export the audit trail")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(actor_type__in=ActorType.values), name="audit_logs_actor_type_valid"),
+            models.CheckConstraint(
+                condition=models.Q(actor_type__in=ActorType.values), name="audit_logs_actor_type_valid"
+            ),
             models.CheckConstraint(condition=models.Q(source__in=AuditSource.values), name="audit_logs_source_valid"),
-            models.CheckConstraint(condition=models.Q(action__regex=r"^[a-z_]+\.[a-z_.]+$"), name="audit_logs_action_namespaced"),
+            models.CheckConstraint(
+                condition=models.Q(action__regex=r"^[a-z_]+\.[a-z_.]+$"), name="audit_logs_action_namespaced"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "-occurred_at"], name="audit_logs_org_time_idx"),

@@ -35,9 +35,7 @@ class TenantModel(UUIDModel):
     organization differs from its parent's.
     """
 
-    organization = models.ForeignKey(
-        "clubs.Organization", on_delete=models.PROTECT, related_name="+", editable=False
-    )
+    organization = models.ForeignKey("clubs.Organization", on_delete=models.PROTECT, related_name="+", editable=False)
 
     tenant_parent: str = ""
 

@@ -137,9 +137,7 @@ def _ensure_database(server) -> None:
     import psycopg
 
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as connection:
-        exists = connection.execute(
-            "select 1 from pg_database where datname = %s", [EMBEDDED_DATABASE_NAME]
-        ).fetchone()
+        exists = connection.execute("select 1 from pg_database where datname = %s", [EMBEDDED_DATABASE_NAME]).fetchone()
         if not exists:
             try:
                 connection.execute(f'create database "{EMBEDDED_DATABASE_NAME}"')

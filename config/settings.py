@@ -71,11 +71,7 @@ TEMPLATES = [
 
 # Database: DATABASE_URL, or the embedded PostgreSQL in EMBEDDED_DATABASE_DIR when it is unset.
 EMBEDDED_DATABASE_DIR = Path(env.str("EMBEDDED_DATABASE_DIR", default=str(BASE_DIR / ".pgdata")))
-DATABASES = {
-    "default": database_settings(
-        env.str("DATABASE_URL", default=""), embedded_data_dir=EMBEDDED_DATABASE_DIR
-    )
-}
+DATABASES = {"default": database_settings(env.str("DATABASE_URL", default=""), embedded_data_dir=EMBEDDED_DATABASE_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,9 +28,7 @@ class Member(TenantModel):
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.ACTIVE, db_default=Status.ACTIVE
-    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE, db_default=Status.ACTIVE)
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     tenant_parent = "home_branch"
@@ -39,9 +37,7 @@ class Member(TenantModel):
         db_table = "members"
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "member_number"], name="members_number_unique_per_org"
-            ),
+            models.UniqueConstraint(fields=["organization", "member_number"], name="members_number_unique_per_org"),
             models.UniqueConstraint(fields=["id", "organization"], name="members_id_organization_key"),
             models.CheckConstraint(
                 condition=models.Q(status__in=MemberStatus.values),

@@ -56,12 +56,9 @@ begin
             language sql stable
             set search_path = ''
             as $fn$
-                select nullif(
-                    coalesce(
-                        current_setting('request.jwt.claim.sub', true),
-                        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'
-                    ),
-                    ''
+                select coalesce(
+                    nullif(current_setting('request.jwt.claim.sub', true), ''),
+                    nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')
                 )::uuid
             $fn$;
     end if;
@@ -71,12 +68,9 @@ begin
             language sql stable
             set search_path = ''
             as $fn$
-                select nullif(
-                    coalesce(
-                        current_setting('request.jwt.claim.role', true),
-                        nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'
-                    ),
-                    ''
+                select coalesce(
+                    nullif(current_setting('request.jwt.claim.role', true), ''),
+                    nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role', '')
                 )
             $fn$;
     end if;

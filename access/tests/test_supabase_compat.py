@@ -115,3 +115,13 @@ def test_existing_roles_keep_their_attributes():
         cursor.execute("alter role anon connection limit 7")  # rolled back with the test
     run_compat_step()
     assert fetch("select rolconnlimit from pg_roles where rolname = 'anon'") == [(7,)]
+
+
+def test_auth_uid_reads_the_claims_when_the_legacy_setting_is_empty():
+    """Once a session has seen request.jwt.claim.sub, PostgreSQL reports it as '' rather than NULL."""
+    member = uuid.uuid4()
+    with connection.cursor() as cursor:
+        cursor.execute("select set_config('request.jwt.claim.sub', '', true)")
+        cursor.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps({"sub": str(member)})])
+        cursor.execute("select auth.uid()")
+        assert cursor.fetchone()[0] == member

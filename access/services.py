@@ -1,0 +1,61 @@
+"""Writes: making the database's grants, RLS and policies equal to the declaration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connection, transaction
+
+from access.declaration import Policy
+from access.planning import AccessConfigurationError, Change, plan_changes, policy_comment
+from access.registry import collect_declarations
+from access.selectors import read_live_state, read_policy
+
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    changes: list[Change]
+    applied: bool
+
+
+def grants_plan() -> list[Change]:
+    """What `grants_sync` would change, without changing anything."""
+    return plan_changes(collect_declarations(), read_live_state())
+
+
+def grants_sync(*, apply: bool) -> SyncResult:
+    """Plan, and with `apply` carry out, every change in one transaction; then ask PostgREST to
+    reload its schema cache so that the API sees the new grants at once."""
+    with transaction.atomic():
+        changes = grants_plan()
+        if not apply or not changes:
+            return SyncResult(changes=changes, applied=False)
+        with connection.cursor() as cursor:
+            for change in changes:
+                _execute(cursor, change)
+            cursor.execute("NOTIFY pgrst, 'reload schema'")
+    return SyncResult(changes=changes, applied=True)
+
+
+def _execute(cursor, change: Change) -> None:
+    try:
+        cursor.execute(change.sql)
+        if change.policy is not None:
+            _record_policy_fingerprint(cursor, *change.policy)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            raise AccessConfigurationError(
+                [
+                    f"no permission to run `{change.sql}` ({str(error).strip()}): run sync_grants as the "
+                    "role that owns the app's tables (the one that runs migrations)"
+                ]
+            ) from error
+        raise
+
+
+def _record_policy_fingerprint(cursor, table: str, policy: Policy) -> None:
+    live_policy = read_policy(table, policy.name)
+    comment = policy_comment(policy.fingerprint(table), live_policy.definition_hash)
+    cursor.execute(f'COMMENT ON POLICY "{policy.name}" ON {table} IS %s', [comment])
