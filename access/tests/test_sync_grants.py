@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from access import planning
+from access.doctor import database_checkup
 from access.planning import AccessConfigurationError
 from access.services import grants_plan, grants_sync
 
@@ -92,6 +93,7 @@ DRIFTS = [
 @pytest.mark.parametrize(("drift", "expected_line"), DRIFTS)
 def test_drift_is_named_by_check_fixed_by_sync_and_gone_after(drift, expected_line):
     execute(drift)
+    assert "access drift" in {finding.check for finding in database_checkup()}
 
     status, output = run("--check")
     assert status == 1
@@ -103,6 +105,7 @@ def test_drift_is_named_by_check_fixed_by_sync_and_gone_after(drift, expected_li
 
     assert run("--check")[0] == 0
     assert grants_plan() == []
+    assert "access drift" not in {finding.check for finding in database_checkup()}
 
 
 def test_a_table_created_tomorrow_starts_private_but_reachable_by_the_server():
