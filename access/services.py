@@ -10,6 +10,8 @@ from access.declaration import Policy
 from access.planning import AccessConfigurationError, Change, plan_changes, policy_comment
 from access.registry import collect_declarations
 from access.selectors import read_live_state, read_policy
+from audit.models import AuditAction, AuditSource
+from audit.services import Actor, audit_record
 
 INSUFFICIENT_PRIVILEGE = "42501"
 
@@ -25,9 +27,9 @@ def grants_plan() -> list[Change]:
     return plan_changes(collect_declarations(), read_live_state())
 
 
-def grants_sync(*, apply: bool) -> SyncResult:
-    """Plan, and with `apply` carry out, every change in one transaction; then ask PostgREST to
-    reload its schema cache so that the API sees the new grants at once."""
+def grants_sync(*, apply: bool, actor: Actor | None = None, source: str = AuditSource.COMMAND) -> SyncResult:
+    """Plan, and with `apply` carry out, every change in one transaction, recorded in the audit
+    trail; then ask PostgREST to reload its schema cache so that the API sees the grants at once."""
     with transaction.atomic():
         changes = grants_plan()
         if not apply or not changes:
@@ -36,6 +38,14 @@ def grants_sync(*, apply: bool) -> SyncResult:
             for change in changes:
                 _execute(cursor, change)
             cursor.execute("NOTIFY pgrst, 'reload schema'")
+        audit_record(
+            action=AuditAction.GRANTS_SYNCED,
+            entity_type="database",
+            entity_id=connection.settings_dict["NAME"],
+            source=source,
+            actor=actor or Actor.system("sync_grants"),
+            new_values={"changes": len(changes), "statements": [change.sql for change in changes]},
+        )
     return SyncResult(changes=changes, applied=True)
 
 

@@ -20,6 +20,37 @@ class AuditSource(models.TextChoices):
     RPC = "rpc", "SQL function (member app)"
 
 
+class AuditAction(models.TextChoices):
+    """The namespaced actions the app records; the database accepts any `area.verb` name."""
+
+    BOOKING_CREATED = "booking.created", "Booking created"
+    BOOKING_CANCELLED = "booking.cancelled", "Booking cancelled"
+    BOOKING_CAPACITY_OVERRIDDEN = "booking.capacity_overridden", "Capacity overridden"
+    BOOKING_WAITLISTED = "booking.waitlisted", "Booking waitlisted"
+    BOOKING_WAITLIST_PROMOTED = "booking.waitlist_promoted", "Promoted from the waitlist"
+    BOOKING_CHECKED_IN = "booking.checked_in", "Checked in"
+    BOOKING_NO_SHOW = "booking.no_show", "Marked no-show"
+    BOOKING_UPDATED = "booking.updated", "Booking edited"
+    SLOTS_GENERATED = "slots.generated", "Slots generated"
+    SLOTS_REBUILT = "slots.rebuilt", "Slots rebuilt"
+    GRANTS_SYNCED = "grants.synced", "Grants synced"
+    AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+    FACILITY_CREATED = "facility.created", "Facility created"
+    FACILITY_UPDATED = "facility.updated", "Facility updated"
+    FACILITY_DELETED = "facility.deleted", "Facility deleted"
+    SETTINGS_CREATED = "benefit_settings.created", "Booking settings created"
+    SETTINGS_UPDATED = "benefit_settings.updated", "Booking settings updated"
+    MEMBER_CREATED = "member.created", "Member created"
+    MEMBER_UPDATED = "member.updated", "Member updated"
+    MEMBER_DELETED = "member.deleted", "Member deleted"
+    ENTITLEMENT_CREATED = "entitlement.created", "Entitlement created"
+    ENTITLEMENT_UPDATED = "entitlement.updated", "Entitlement updated"
+    ENTITLEMENT_DELETED = "entitlement.deleted", "Entitlement deleted"
+    CLASS_CREATED = "class.created", "Class created"
+    CLASS_UPDATED = "class.updated", "Class updated"
+    BRANCH_UPDATED = "branch.updated", "Branch updated"
+
+
 class AuditLog(models.Model):
     """An audit entry. Actor, member and entity are copied, not foreign keys, so that deleting a
     member or a staff user never deletes or rewrites what they did."""
@@ -68,11 +99,55 @@ class AuditLog(models.Model):
             models.Index(fields=["organization", "-occurred_at"], name="audit_logs_org_time_idx"),
             models.Index(fields=["-occurred_at"], name="audit_logs_time_idx"),
             models.Index(fields=["action", "-occurred_at"], name="audit_logs_action_time_idx"),
-            models.Index(fields=["entity_type", "entity_id"], name="audit_logs_entity_idx"),
-            models.Index(fields=["actor_type", "actor_id"], name="audit_logs_actor_idx"),
+            models.Index(fields=["entity_type", "-occurred_at"], name="audit_logs_entity_time_idx"),
+            models.Index(fields=["entity_id"], name="audit_logs_entity_id_idx"),
+            models.Index(fields=["actor_type", "actor_id", "-occurred_at"], name="audit_logs_actor_time_idx"),
             models.Index(fields=["member_id", "-occurred_at"], name="audit_logs_member_time_idx"),
             models.Index(fields=["branch_id", "-occurred_at"], name="audit_logs_branch_time_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.entity_type} {self.entity_id}"
+
+
+# Entries with no organization (installation-wide events such as grants.synced) form one chain too.
+INSTALLATION_CHAIN = uuid.UUID(int=0)
+
+
+class AuditSeal(models.Model):
+    """An entry's place in its organization's hash chain, written once by `seal_audit`.
+
+    `hash` = sha256(previous_hash + the entry's canonical content), so editing, deleting or
+    reordering any sealed entry breaks every hash after it. Append-only, like the entries.
+    """
+
+    entry = models.OneToOneField(
+        AuditLog, on_delete=models.PROTECT, primary_key=True, related_name="seal", db_column="audit_log_id"
+    )
+    chain = models.UUIDField(help_text="The organization, or the nil uuid for installation-wide entries.")
+    position = models.BigIntegerField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "audit_seals"
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "position"], name="audit_seals_one_per_position"),
+            models.CheckConstraint(condition=models.Q(position__gt=0), name="audit_seals_position_positive"),
+        ]
+
+
+class AuditPending(models.Model):
+    """Entries written but not yet sealed; a trigger adds every new entry, sealing removes it.
+
+    A small queue rather than a scan of the whole trail, so sealing stays fast at any size, and an
+    entry whose transaction commits late is still found and sealed on the next run.
+    """
+
+    entry = models.OneToOneField(AuditLog, on_delete=models.PROTECT, primary_key=True, db_column="audit_log_id")
+    chain = models.UUIDField()
+
+    class Meta:
+        db_table = "audit_pending"
+        indexes = [models.Index(fields=["chain"], name="audit_pending_chain_idx")]

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import BenefitBooking, Booking, ClassBooking
 from facilities.admin import FacilityFilter
 
 
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(AuditedModelAdmin):
     """What both booking lists share; subclasses name the slot or class column."""
 
     booked_item = ""

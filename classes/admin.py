@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import PLACE_HOLDING_STATUSES
 from classes.models import ScheduledClass
 from clubs.admin import branch_local
 
 
 @admin.register(ScheduledClass)
-class ScheduledClassAdmin(admin.ModelAdmin):
+class ScheduledClassAdmin(AuditedModelAdmin):
     list_display = ["title", "branch", "instructor", "starts", "booked", "capacity", "is_cancelled"]
     list_filter = ["branch", "is_cancelled"]
     list_select_related = ["branch"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils import formats
 
+from audit.admin_mixins import AuditedModelAdmin
 from clubs.models import Branch, Organization
 
 
@@ -10,14 +11,14 @@ def branch_local(moment, branch: Branch) -> str:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(AuditedModelAdmin):
     list_display = ["name", "organization", "time_zone", "is_active"]
     list_filter = ["is_active", "organization"]
     list_select_related = ["organization"]

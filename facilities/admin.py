@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import PLACE_HOLDING_STATUSES
 from clubs.admin import branch_local
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
@@ -21,7 +22,7 @@ class BenefitSettingInline(admin.StackedInline):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(AuditedModelAdmin):
     list_display = ["name", "kind", "branch", "capacity", "days", "is_active", "under_maintenance"]
     list_filter = ["branch", "kind", "is_active", "under_maintenance"]
     list_editable = ["under_maintenance"]
@@ -37,7 +38,7 @@ class FacilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(BenefitSetting)
-class BenefitSettingAdmin(admin.ModelAdmin):
+class BenefitSettingAdmin(AuditedModelAdmin):
     list_display = [
         "facility",
         "opens_at",
@@ -53,7 +54,7 @@ class BenefitSettingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BenefitSlot)
-class BenefitSlotAdmin(admin.ModelAdmin):
+class BenefitSlotAdmin(AuditedModelAdmin):
     list_display = ["facility", "starts", "ends", "booked", "capacity"]
     list_filter = ["facility__branch", ("facility", FacilityFilter)]
     list_select_related = ["facility__branch"]

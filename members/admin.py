@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from audit.admin_mixins import AuditedModelAdmin
 from members.models import Entitlement, Member
 
 
@@ -9,7 +10,7 @@ class EntitlementInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(AuditedModelAdmin):
     list_display = ["member_number", "full_name", "email", "phone", "status", "home_branch"]
     list_display_links = ["member_number", "full_name"]
     list_filter = ["status", "home_branch"]
@@ -31,7 +32,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(admin.ModelAdmin):
+class EntitlementAdmin(AuditedModelAdmin):
     list_display = ["member", "benefit_kind", "quota", "period"]
     list_filter = ["benefit_kind", "period"]
     list_select_related = ["member"]

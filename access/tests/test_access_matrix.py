@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pytest
 from django.db import DatabaseError, connection
 
+from access.declaration import SERVICE_ROLE
+from access.registry import collect_declarations
 from access.selectors import read_live_state
 from access.tests.postgrest import PERMISSION_DENIED, acting_as, sqlstate
 from audit.tests.factories import AuditLogFactory
@@ -43,8 +45,10 @@ OWN_ROWS = {
 }
 # Members may insert these (a booking for themselves); nothing else.
 MEMBER_INSERTS = {"benefit_bookings": "slot_id", "class_bookings": "class_id"}
-# The server side may not rewrite these.
-APPEND_ONLY = {"audit_logs"}
+# The server side may not rewrite these (the declaration grants service_role no UPDATE).
+APPEND_ONLY = {
+    table.name for table in collect_declarations().tables.values() if "UPDATE" not in table.privileges_of(SERVICE_ROLE)
+}
 
 
 @dataclass

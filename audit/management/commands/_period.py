@@ -1,0 +1,29 @@
+"""Command-line periods: dates are whole days in the app's TIME_ZONE; --to includes its day."""
+
+import datetime
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+
+def parse_moment(value: str | None, option: str, *, end_of_day: bool = False) -> datetime.datetime | None:
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise CommandError(f"{option} {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time", returncode=2)
+        moment = datetime.datetime.combine(day + datetime.timedelta(days=1 if end_of_day else 0), datetime.time())
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def parse_period(start: str | None, end: str | None) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    start_at = parse_moment(start, "--from")
+    end_at = parse_moment(end, "--to", end_of_day=True)
+    if start_at and end_at and end_at <= start_at:
+        raise CommandError("--to is before --from", returncode=2)
+    return start_at, end_at

@@ -1,0 +1,222 @@
+"""Writes to the audit trail: recording entries, sealing them into the hash chain, exporting."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
+
+from audit.chain import GENESIS_HASH, chain_hash
+from audit.context import RequestContext, current_request_context
+from audit.models import ActorType, AuditAction
+from audit.selectors import ExportStream, export_copy_sql
+
+SEAL_BATCH = 5000
+# Serialises sealers of one chain across processes and hosts (first key of the advisory lock).
+SEAL_LOCK_NAMESPACE = 0x5EA1
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: kept as id and name, so the entry outlives the user or member."""
+
+    type: str
+    id: str
+    label: str
+
+    @classmethod
+    def staff(cls, user) -> Actor:
+        return cls(ActorType.STAFF, str(user.pk), user.get_full_name() or user.get_username())
+
+    @classmethod
+    def member(cls, member) -> Actor:
+        return cls(ActorType.MEMBER, str(member.auth_user_id or member.pk), member.full_name)
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(ActorType.SYSTEM, name, name)
+
+
+def audit_json(value: Any) -> str | None:
+    """Values as the trail stores them: JSON, with model instances by key and times in ISO 8601."""
+    if value is None:
+        return None
+    return json.dumps(value, cls=_AuditEncoder, sort_keys=True)
+
+
+class _AuditEncoder(DjangoJSONEncoder):
+    def default(self, value):
+        if isinstance(value, Model):
+            return str(value.pk)
+        return super().default(value)
+
+
+def audit_record(
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    source: str,
+    actor: Actor,
+    organization_id: uuid.UUID | None = None,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    old_values: dict | None = None,
+    new_values: dict | None = None,
+    reason: str = "",
+    member_id: uuid.UUID | None = None,
+    branch_id: uuid.UUID | None = None,
+    context: RequestContext | None = None,
+) -> uuid.UUID:
+    """Write one entry, in the caller's transaction: if the change rolls back, so does the entry.
+
+    `changes` maps each changed field to (old, new); or give `old_values`/`new_values` whole.
+    Request id, address and user agent come from the current request unless `context` is given.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record() must run inside the transaction of the change it records")
+    if changes is not None:
+        old_values = {field: old for field, (old, _) in changes.items()}
+        new_values = {field: new for field, (_, new) in changes.items()}
+    context = context or current_request_context()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            select app_private.audit_record(
+                p_action => %s, p_entity_type => %s, p_entity_id => %s, p_source => %s,
+                p_actor_type => %s, p_actor_id => %s, p_actor_label => %s, p_organization_id => %s,
+                p_old_values => %s::jsonb, p_new_values => %s::jsonb, p_reason => %s,
+                p_member_id => %s, p_branch_id => %s, p_request_id => %s, p_ip_address => %s::inet,
+                p_user_agent => %s)
+            """,
+            [
+                action,
+                entity_type,
+                str(entity_id),
+                source,
+                actor.type,
+                actor.id,
+                actor.label,
+                organization_id,
+                audit_json(old_values),
+                audit_json(new_values),
+                reason,
+                member_id,
+                branch_id,
+                context.request_id,
+                context.ip_address,
+                context.user_agent,
+            ],  # fmt: skip
+        )
+        return cursor.fetchone()[0]
+
+
+@dataclass(frozen=True)
+class SealResult:
+    sealed: int
+    chains: int
+
+
+def audit_seal(*, batch_size: int = SEAL_BATCH) -> SealResult:
+    """Chain every committed, unsealed entry onto the end of its organization's chain.
+
+    Writers never wait for this: entries are inserted freely and queued; sealing takes the
+    queue in order, one chain at a time under an advisory lock, so concurrent sealers (cron on
+    two hosts, a verify and an export) neither fail nor fork the chain.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("select distinct chain from audit_pending")
+        chains = [chain for (chain,) in cursor.fetchall()]
+    sealed = 0
+    for chain in chains:
+        while True:
+            count = _seal_batch(chain, batch_size)
+            sealed += count
+            if count < batch_size:
+                break
+    return SealResult(sealed=sealed, chains=len(chains))
+
+
+@transaction.atomic
+def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_advisory_xact_lock(%s, hashtext(%s::text))", [SEAL_LOCK_NAMESPACE, chain])
+        cursor.execute(
+            "select position, hash from audit_seals where chain = %s order by position desc limit 1", [chain]
+        )
+        last = cursor.fetchone()
+        position, previous_hash = last if last else (0, GENESIS_HASH)
+        cursor.execute(
+            """
+            select entry.id, app_private.audit_entry_content(entry)
+            from audit_pending pending join audit_logs entry on entry.id = pending.audit_log_id
+            where pending.chain = %s
+            order by entry.occurred_at, entry.id
+            limit %s
+            """,
+            [chain, batch_size],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        ids, positions, previous_hashes, hashes = [], [], [], []
+        for entry_id, content in rows:
+            position += 1
+            current = chain_hash(previous_hash, content)
+            ids.append(entry_id)
+            positions.append(position)
+            previous_hashes.append(previous_hash)
+            hashes.append(current)
+            previous_hash = current
+        cursor.execute(
+            """
+            insert into audit_seals (audit_log_id, chain, position, previous_hash, hash)
+            select entry_id, %s, position, previous_hash, hash
+            from unnest(%s::uuid[], %s::bigint[], %s::text[], %s::text[])
+                as sealed(entry_id, position, previous_hash, hash)
+            """,
+            [chain, ids, positions, previous_hashes, hashes],
+        )
+        cursor.execute("delete from audit_pending where audit_log_id = any(%s::uuid[])", [ids])
+    return len(rows)
+
+
+def audit_export(
+    *,
+    queryset: QuerySet,
+    export_format: str,
+    actor: Actor,
+    filters: dict,
+    source: str,
+    context: RequestContext | None = None,
+) -> Iterator[bytes]:
+    """Stream `queryset`'s entries as CSV or JSON Lines, then record the export itself: who,
+    with which filters, how many rows, and whether the stream was read to the end.
+
+    Pending entries are sealed first, so that what is exported is part of the verified chain.
+    """
+    copy_sql = export_copy_sql(queryset, export_format)  # refuses an unknown format before any output
+    context = context or current_request_context()
+    audit_seal()
+    stream = ExportStream(copy_sql)
+    completed = False
+    try:
+        yield from stream.chunks()
+        completed = True
+    finally:
+        with transaction.atomic():
+            audit_record(
+                action=AuditAction.AUDIT_EXPORTED,
+                entity_type="audit_log",
+                entity_id="",
+                source=source,
+                actor=actor,
+                organization_id=filters.get("organization_id"),
+                new_values={"filters": filters, "format": export_format, "rows": stream.rows, "completed": completed},
+                context=context,
+            )
