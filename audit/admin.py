@@ -37,6 +37,10 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:
         return self.object_list.order_by()[: self.cap + 1].count()
 
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.cap
+
 
 class ChoiceFilter(admin.SimpleListFilter):
     """A filter with a short, fixed list of choices, applied through `filter_entries`."""

@@ -174,3 +174,19 @@ def test_no_permission_to_grant_is_a_clear_error_and_changes_nothing():
     execute("reset role")
     assert "no permission to run `ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY`" in str(refusal.value)
     assert "ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY" in [change.sql for change in grants_plan()]
+
+
+def test_applying_records_one_audit_entry_and_checking_records_none():
+    from audit.models import AuditLog
+
+    before = AuditLog.objects.filter(action="grants.synced").count()
+    execute("alter table public.classes disable row level security")
+    run("--check")
+    assert AuditLog.objects.filter(action="grants.synced").count() == before
+    run()
+    entry = AuditLog.objects.filter(action="grants.synced").latest("occurred_at")
+    assert AuditLog.objects.filter(action="grants.synced").count() == before + 1
+    assert (entry.actor_type, entry.actor_id, entry.source) == ("system", "sync_grants", "command")
+    assert entry.new_values == {"changes": 1, "statements": ["ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY"]}
+    run()  # nothing to do: no entry
+    assert AuditLog.objects.filter(action="grants.synced").count() == before + 1

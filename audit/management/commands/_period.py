@@ -10,12 +10,15 @@ from django.utils.dateparse import parse_date, parse_datetime
 def parse_moment(value: str | None, option: str, *, end_of_day: bool = False) -> datetime.datetime | None:
     if not value:
         return None
-    moment = parse_datetime(value)
-    if moment is None:
+    try:
         day = parse_date(value)
-        if day is None:
-            raise CommandError(f"{option} {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time", returncode=2)
+        moment = None if day else parse_datetime(value)
+    except ValueError:
+        day = moment = None
+    if day is not None:
         moment = datetime.datetime.combine(day + datetime.timedelta(days=1 if end_of_day else 0), datetime.time())
+    if moment is None:
+        raise CommandError(f"{option} {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time", returncode=2)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -1,0 +1,62 @@
+"""The trail is append-only in the database, for every role, the app's own included."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from access.declaration import SUPABASE_ROLES
+from audit.models import AuditLog
+from audit.services import audit_seal
+from audit.tests.factories import AuditLogFactory
+from config.testing import rejected_by_database
+
+pytestmark = pytest.mark.django_db
+
+REFUSALS = {
+    "UPDATE": "update {table} set reason = 'rewritten'",
+    "DELETE": "delete from {table}",
+    "TRUNCATE": "truncate {table} cascade",
+}
+
+
+@pytest.mark.parametrize("table", ["audit_logs", "audit_seals"])
+@pytest.mark.parametrize("operation", REFUSALS)
+def test_the_apps_own_role_cannot_rewrite_the_trail(table, operation):
+    AuditLogFactory()
+    audit_seal()
+    statement = REFUSALS[operation].format(table=table).replace("reason = 'rewritten'", _column_change(table))
+    # TRUNCATE … CASCADE reaches both tables; whichever trigger fires first refuses it.
+    refusal = f"is append-only: {operation} is refused" if operation == "TRUNCATE" else f"{table} is append-only"
+    with rejected_by_database(refusal, DatabaseError):
+        with connection.cursor() as cursor:
+            cursor.execute("set constraints all immediate")  # else TRUNCATE stops at the deferred checks
+            cursor.execute(statement)
+
+
+def _column_change(table: str) -> str:
+    return "reason = 'rewritten'" if table == "audit_logs" else "hash = 'forged'"
+
+
+def test_the_orm_cannot_rewrite_entries_either():
+    entry = AuditLogFactory()
+    with rejected_by_database("audit_logs is append-only: UPDATE is refused", DatabaseError):
+        AuditLog.objects.filter(pk=entry.pk).update(reason="nothing happened")
+
+
+def test_no_supabase_role_is_granted_update_or_delete():
+    with connection.cursor() as cursor:
+        for table in ("audit_logs", "audit_seals"):
+            for role in SUPABASE_ROLES:
+                cursor.execute(
+                    "select has_table_privilege(%s, %s, 'UPDATE') or has_table_privilege(%s, %s, 'DELETE')",
+                    [role, table, role, table],
+                )
+                assert cursor.fetchone() == (False,), (role, table)
+
+
+def test_service_role_may_append():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("set local role service_role")
+        cursor.execute(
+            "select app_private.audit_record('booking.created', 'booking', 'b1', 'api', 'system', 'edge', 'edge')"
+        )
+        assert cursor.fetchone()[0]

@@ -1,0 +1,208 @@
+"""The hash chain: sealing, verification, tampering found, concurrent and late writers."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections, transaction
+
+from audit.models import AuditLog, AuditSeal
+from audit.selectors import audit_verify
+from audit.services import Actor, audit_record, audit_seal
+from clubs.tests.factories import OrganizationFactory
+from config.testing import committed_connection
+
+pytestmark = pytest.mark.django_db
+
+
+def record(organization_id, number: int = 0) -> uuid.UUID:
+    with transaction.atomic():
+        return audit_record(
+            action="facility.updated",
+            entity_type="facility",
+            entity_id=f"f{number}",
+            source="command",
+            actor=Actor.system("test"),
+            organization_id=organization_id,
+            new_values={"n": number},
+        )
+
+
+def verify(*args: str) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command("verify_audit", *args, stdout=out)
+    except CommandError as error:
+        return error.returncode, out.getvalue()
+    return 0, out.getvalue()
+
+
+def execute(sql: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def tamper(sql: str, params=None) -> None:
+    """What a superuser could do: switch the append-only triggers off, change history, switch back."""
+    execute("set constraints all immediate")  # ALTER TABLE waits for no deferred check
+    execute("alter table audit_logs disable trigger audit_logs_append_only")
+    execute("alter table audit_seals disable trigger audit_seals_append_only")
+    execute(sql, params)
+    execute("alter table audit_logs enable trigger audit_logs_append_only")
+    execute("alter table audit_seals enable trigger audit_seals_append_only")
+
+
+@pytest.fixture
+def sealed_chain():
+    organization = OrganizationFactory()
+    ids = [record(organization.id, number) for number in range(5)]
+    audit_seal()
+    return organization, ids
+
+
+def test_sealing_chains_entries_in_order_and_a_second_run_seals_nothing(sealed_chain):
+    organization, ids = sealed_chain
+    seals = list(AuditSeal.objects.filter(chain=organization.id).order_by("position"))
+    assert [seal.entry_id for seal in seals] == ids
+    assert [seal.position for seal in seals] == [1, 2, 3, 4, 5]
+    assert all(later.previous_hash == earlier.hash for earlier, later in zip(seals, seals[1:], strict=False))
+    assert audit_seal().sealed == 0
+
+
+def test_an_untouched_trail_verifies(sealed_chain):
+    organization, _ = sealed_chain
+    report = audit_verify(organization_id=organization.id)
+    assert report.intact and report.chains[0].verified == 5
+    status, output = verify("--org", str(organization.id))
+    assert status == 0 and "intact, 5 entries verified" in output
+
+
+def test_an_edited_entry_is_found(sealed_chain):
+    organization, ids = sealed_chain
+    tamper("update audit_logs set new_values = '{\"n\": 99}' where id = %s", [ids[2]])
+    status, output = verify("--org", str(organization.id))
+    assert status == 1
+    assert f"BROKEN at position 3 (entry {ids[2]}): its content changed after it was sealed" in output
+
+
+def test_a_deleted_entry_is_found(sealed_chain):
+    organization, ids = sealed_chain
+    tamper("delete from audit_seals where audit_log_id = %s", [ids[1]])
+    tamper("delete from audit_logs where id = %s", [ids[1]])
+    report = audit_verify(organization_id=organization.id).chains[0]
+    assert (report.broken_at, report.problem) == (2, "position 2 is missing: an entry was deleted")
+
+
+def test_reordered_entries_are_found(sealed_chain):
+    organization, ids = sealed_chain
+    for old, new in [(2, 1002), (3, 2), (1002, 3)]:  # swap the second and third entries
+        tamper("update audit_seals set position = %s where chain = %s and position = %s", [new, organization.id, old])
+    report = audit_verify(organization_id=organization.id).chains[0]
+    assert report.broken_at == 2
+    assert report.problem == "its previous hash does not match: entries were reordered or removed"
+
+
+def test_a_period_is_verified_from_the_hash_before_it(sealed_chain):
+    organization, ids = sealed_chain
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    status, output = verify("--org", str(organization.id), "--from", "2000-01-01", "--to", tomorrow)
+    assert status == 0 and "5 entries verified" in output
+    status, output = verify("--org", str(organization.id), "--from", tomorrow)
+    assert status == 0 and "0 entries verified" in output
+
+
+def test_unsealed_entries_are_counted_and_sealed_before_verifying():
+    organization = OrganizationFactory()
+    record(organization.id)
+    assert audit_verify(organization_id=organization.id).chains[0].unsealed == 1
+    status, output = verify("--org", str(organization.id))
+    assert "pending entries first." in output
+    assert "intact, 1 entries verified, 0 not yet sealed" in output
+
+
+def test_bad_arguments_exit_2():
+    assert verify("--from", "last tuesday")[0] == 2
+
+
+class CommittedWork:
+    """Rows committed by other connections, removed again when the test ends."""
+
+    def __init__(self):
+        self.organization_id = uuid.uuid4()
+        with committed_connection() as setup:
+            setup.execute(
+                "insert into organizations (id, name, slug) values (%s, 'Concurrency club', %s)",
+                [self.organization_id, f"concurrency-{self.organization_id}"],
+            )
+
+    def write_entry(self, db, number: int) -> None:
+        db.execute(
+            "select app_private.audit_record('facility.updated', 'facility', %s, 'api', 'system', 'w', 'w',"
+            " p_organization_id => %s)",
+            [str(number), self.organization_id],
+        )
+
+    def remove(self) -> None:
+        # As a superuser in replica mode triggers do not fire: the only way to take entries back out.
+        with committed_connection() as cleanup:
+            cleanup.execute("set session_replication_role = replica")
+            for table, column in [
+                ("audit_seals", "chain"),
+                ("audit_pending", "chain"),
+                ("audit_logs", "organization_id"),
+                ("organizations", "id"),
+            ]:
+                cleanup.execute(f"delete from {table} where {column} = %s", [self.organization_id])
+
+
+def _in_thread(work) -> threading.Thread:
+    def run():
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_concurrent_writers_and_a_late_commit_end_in_one_valid_chain():
+    work = CommittedWork()
+    try:
+        late = committed_connection()
+        work.write_entry(late, -1)  # its transaction stays open while others write and seal
+
+        def writer(first: int) -> None:
+            with committed_connection() as db:
+                for number in range(first, first + 25):
+                    work.write_entry(db, number)
+                    db.commit()
+
+        def sealer() -> None:
+            for _ in range(5):
+                audit_seal()
+
+        threads = [_in_thread(lambda first=first: writer(first)) for first in (0, 100, 200, 300)]
+        threads += [_in_thread(sealer), _in_thread(sealer)]
+        for thread in threads:
+            thread.join()
+
+        late.commit()  # commits after later entries were already sealed
+        late.close()
+        _in_thread(audit_seal).join()
+
+        report = audit_verify(organization_id=work.organization_id).chains[0]
+        assert report.intact, report.problem
+        assert (report.verified, report.unsealed) == (101, 0)
+        positions = AuditSeal.objects.filter(chain=work.organization_id).values_list("position", flat=True)
+        assert sorted(positions) == list(range(1, 102))
+        assert AuditLog.objects.filter(organization_id=work.organization_id).count() == 101
+    finally:
+        work.remove()
