@@ -147,7 +147,8 @@ class AuditPending(models.Model):
 
     entry = models.OneToOneField(AuditLog, on_delete=models.PROTECT, primary_key=True, db_column="audit_log_id")
     chain = models.UUIDField()
+    occurred_at = models.DateTimeField()  # the entry's, so that sealing reads the queue in order by index
 
     class Meta:
         db_table = "audit_pending"
-        indexes = [models.Index(fields=["chain"], name="audit_pending_chain_idx")]
+        indexes = [models.Index(fields=["chain", "occurred_at", "entry"], name="audit_pending_order_idx")]

@@ -23,8 +23,14 @@ EXPORT_COLUMNS = [
     "ip_address", "user_agent",
 ]  # fmt: skip
 _UTC_ISO = """to_char(entries.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-# A spreadsheet runs a cell that starts with one of these as a formula; a leading quote defuses it.
-_FORMULA_START = r"^[=+\-@\t\r]"
+# A spreadsheet runs a cell that starts with = + - @ tab or CR as a formula; a leading quote
+# defuses it. Compared as character codes: ascii() reads the first character without copying.
+_FORMULA_START_CODES = "61, 43, 45, 64, 9, 13"
+# Columns that hold free text (names, reasons, headers a client sent). The others are uuids,
+# times, addresses and codes the database constrains, which cannot start a formula.
+_FREE_TEXT_COLUMNS = {"actor_id", "actor_label", "entity_id", "reason", "request_id", "user_agent"}
+# JSON text starts with { [ " a digit or a letter, or - for a negative number: only that needs care.
+_JSON_COLUMNS = {"old_values", "new_values"}
 
 
 def filter_entries(
@@ -65,8 +71,14 @@ def audit_entries(**criteria) -> QuerySet:
 def _csv_cell(column: str) -> str:
     if column == "occurred_at":
         return f"{_UTC_ISO} as occurred_at"
-    value = f"entries.{column}::text"
-    return f"case when {value} ~ '{_FORMULA_START}' then '''' || {value} else {value} end as {column}"
+    value = f"entries.{column}"
+    if column in _FREE_TEXT_COLUMNS:
+        starts_a_formula = f"ascii({value}) in ({_FORMULA_START_CODES})"
+        return f"case when {starts_a_formula} then '''' || {value} else {value} end as {column}"
+    if column in _JSON_COLUMNS:
+        negative = f"jsonb_typeof({value}) = 'number' and ascii({value}::text) = 45"
+        return f"case when {negative} then '''' || {value}::text else {value}::text end as {column}"
+    return f"{value}::text"
 
 
 def _jsonl_line() -> str:

@@ -156,7 +156,7 @@ def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
             select entry.id, app_private.audit_entry_content(entry)
             from audit_pending pending join audit_logs entry on entry.id = pending.audit_log_id
             where pending.chain = %s
-            order by entry.occurred_at, entry.id
+            order by pending.occurred_at, pending.audit_log_id
             limit %s
             """,
             [chain, batch_size],

@@ -17,10 +17,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('entry', models.OneToOneField(db_column='audit_log_id', on_delete=django.db.models.deletion.PROTECT, primary_key=True, serialize=False, to='audit.auditlog')),
                 ('chain', models.UUIDField()),
+                ('occurred_at', models.DateTimeField()),
             ],
             options={
                 'db_table': 'audit_pending',
-                'indexes': [models.Index(fields=['chain'], name='audit_pending_chain_idx')],
+                'indexes': [models.Index(fields=['chain', 'occurred_at', 'entry'], name='audit_pending_order_idx')],
             },
         ),
         migrations.CreateModel(

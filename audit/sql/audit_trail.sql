@@ -30,8 +30,8 @@ create or replace function app_private.queue_audit_entry_for_sealing() returns t
     set search_path = ''
 as $$
 begin
-    insert into public.audit_pending (audit_log_id, chain)
-    values (new.id, coalesce(new.organization_id, '00000000-0000-0000-0000-000000000000'::uuid));
+    insert into public.audit_pending (audit_log_id, chain, occurred_at)
+    values (new.id, coalesce(new.organization_id, '00000000-0000-0000-0000-000000000000'::uuid), new.occurred_at);
     return null;
 end
 $$;
@@ -67,6 +67,8 @@ as $$
 $$;
 
 -- The one way entries are written, from Python services and from SQL functions alike.
+-- PL/pgSQL rather than SQL so that its insert is planned once per session, not on every call:
+-- it runs inside every booking.
 create or replace function app_private.audit_record(
     p_action text,
     p_entity_type text,
@@ -85,17 +87,21 @@ create or replace function app_private.audit_record(
     p_ip_address inet default null,
     p_user_agent text default ''
 ) returns uuid
-    language sql volatile
+    language plpgsql volatile
     set search_path = ''
 as $$
+declare
+    entry_id uuid := gen_random_uuid();
+begin
     insert into public.audit_logs (
         id, action, entity_type, entity_id, source, actor_type, actor_id, actor_label, organization_id,
         old_values, new_values, reason, member_id, branch_id, request_id, ip_address, user_agent
     ) values (
-        gen_random_uuid(), p_action, p_entity_type, coalesce(p_entity_id, ''), p_source, p_actor_type,
+        entry_id, p_action, p_entity_type, coalesce(p_entity_id, ''), p_source, p_actor_type,
         coalesce(p_actor_id, ''), coalesce(p_actor_label, ''), p_organization_id, p_old_values,
         p_new_values, coalesce(p_reason, ''), p_member_id, p_branch_id, coalesce(p_request_id, ''),
         p_ip_address, coalesce(p_user_agent, '')
-    )
-    returning id
+    );
+    return entry_id;
+end
 $$;

@@ -238,3 +238,9 @@ def test_a_form_that_fails_validation_records_nothing(manager_client):
     url = reverse("admin:facilities_facility_change", args=[facility.pk])
     manager_client.post(url, {"name": "", "capacity": 0})
     assert not AuditLog.objects.filter(entity_type="facility").exists()
+
+
+def test_a_negative_number_as_a_whole_value_is_defused_too(manager_client):
+    AuditLogFactory(entity_type="member", old_values=-5, new_values={"quota": -1})
+    (row,) = csv.DictReader(io.StringIO(streamed(manager_client.get(f"{export_url('csv')}?entity_type=member"))))
+    assert (row["old_values"], row["new_values"]) == ("'-5", '{"quota": -1}')

@@ -1,0 +1,104 @@
+"""Shared set-up for benchmarks: a database of their own on the same server as the app's.
+
+Benchmarks never touch the app's database (the audit trail there is append-only): each creates
+`clubops_bench_<name>` next to it, migrates it and syncs its grants, and drops it when asked to.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(PROJECT_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "true")
+    import django
+
+    django.setup()
+
+
+def server_url() -> str:
+    """The app's database URL (DATABASE_URL, or the embedded server, started for us)."""
+    setup_django()
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    host = params.get("host") or "localhost"
+    user = params.get("user") or "postgres"
+    password = connection.settings_dict.get("PASSWORD") or ""
+    port = connection.settings_dict.get("PORT") or ""
+    if host.startswith("/"):
+        return f"postgresql://{user}:{password}@/{params['dbname']}?host={host}" + (f"&port={port}" if port else "")
+    return f"postgresql://{user}:{password}@{host}{':' + str(port) if port else ''}/{params['dbname']}"
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def fresh_database(name: str) -> str:
+    """Create (or re-create) a benchmark database, migrated and synced like production."""
+    base = server_url()
+    with psycopg.connect(with_database(base, "postgres"), autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+        admin.execute(f'create database "{name}"')
+    url = with_database(base, name)
+    for command in (["migrate", "-v0"], ["sync_grants"]):
+        run_manage(url, *command, quiet=True)
+    return url
+
+
+def run_manage(url: str, *args: str, quiet: bool = False) -> float:
+    """Run manage.py against `url`; return the seconds it took."""
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true"}
+    started = time.perf_counter()
+    subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
+    return time.perf_counter() - started
+
+
+def run_python(url: str, code: str) -> tuple[float, int, str]:
+    """Run a Python snippet with Django set up against `url`; (seconds, its peak MB, its stdout)."""
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    wrapper = (
+        "import django, resource, sys; django.setup()\n"
+        f"{code}\n"
+        "print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    started = time.perf_counter()
+    result = subprocess.run(
+        [PYTHON, "-c", wrapper], cwd=PROJECT_DIR, env=env, check=True, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    peak = int(result.stdout.rsplit("PEAK_MB", 1)[1].strip())
+    return elapsed, peak, result.stdout
+
+
+@contextmanager
+def timed(label: str):
+    started = time.perf_counter()
+    yield
+    print(f"  {label}: {time.perf_counter() - started:.2f} s", flush=True)
+
+
+def ratio(value: float, baseline: float) -> str:
+    return f"{value / baseline:.2f}x" if baseline else "n/a"
