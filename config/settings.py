@@ -138,5 +138,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# How many days ahead `manage.py ensure_slots` generates slots when not told.
+SLOT_GENERATION_DAYS = env.int("SLOT_GENERATION_DAYS", default=28)
+
 # Demo data and admin niceties.
 CLUB_NAME = env.str("CLUB_NAME", default="Club Operations")

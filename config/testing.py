@@ -1,6 +1,7 @@
 """Helpers for tests of any app."""
 
 from contextlib import contextmanager
+from urllib.parse import quote, urlencode
 
 import psycopg
 import pytest
@@ -23,3 +24,18 @@ def committed_connection() -> psycopg.Connection:
 
 
 RAW_PARAMETERS = {"dbname", "host", "port", "user", "password", "sslmode", "client_encoding"}
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the test database, for commands run in separate processes."""
+    settings_dict = connection.settings_dict
+    user = quote(settings_dict["USER"] or "")
+    password = quote(settings_dict["PASSWORD"] or "")
+    host = settings_dict["HOST"] or ""
+    options = dict(settings_dict.get("OPTIONS") or {})
+    if host.startswith("/"):
+        options["host"] = host
+        host = ""
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") and host else ""
+    query = urlencode({key: value for key, value in options.items() if isinstance(value, str)})
+    return f"postgresql://{user}:{password}@{host}{port}/{settings_dict['NAME']}" + (f"?{query}" if query else "")

@@ -1,0 +1,111 @@
+import datetime
+import json
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from audit.models import AuditSource
+from audit.services import Actor
+from clubs.models import Branch
+from facilities.services import SlotGenerationError, slots_ensure
+
+
+def _date(value: str) -> datetime.date:
+    day = parse_date(value) if value else None
+    if day is None:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    return day
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate the bookable slots of each facility from its settings (cron), through the same SQL "
+        "function members reach. Safe to run concurrently; a second run creates nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--branch", action="append", type=uuid.UUID, dest="branches", help="A branch id (repeatable)."
+        )
+        parser.add_argument("--start", type=_date, help="First day (default: today in each branch's zone).")
+        period = parser.add_mutually_exclusive_group()
+        period.add_argument("--days", type=int, help=f"How many days (default {settings.SLOT_GENERATION_DAYS}).")
+        period.add_argument("--end", type=_date, help="Last day, inclusive.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change; change nothing.")
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="Also remove future slots the settings no longer produce (booked slots are kept).",
+        )
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the results as JSON.")
+
+    def handle(self, *args, branches, start, days, end, dry_run, rebuild, as_json, **options):
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1", returncode=2)
+        selected = self._branches(branches)
+        results, failures = [], 0
+        for branch in selected:
+            first = start or timezone.localtime(timezone.now(), branch.zone).date()
+            last = end or first + datetime.timedelta(days=(days or settings.SLOT_GENERATION_DAYS) - 1)
+            try:
+                run = slots_ensure(
+                    branch_id=branch.pk,
+                    start_date=first,
+                    end_date=last,
+                    actor=Actor.system("ensure_slots"),
+                    source=AuditSource.COMMAND,
+                    dry_run=dry_run,
+                    rebuild=rebuild,
+                )
+            except SlotGenerationError as error:
+                if error.bad_argument:
+                    raise CommandError(str(error), returncode=2) from None
+                failures += 1
+                results.append({"branch": branch.name, "branch_id": str(branch.pk), "error": str(error)})
+                if not as_json:
+                    self.stderr.write(self.style.ERROR(f"{branch.name}: failed: {error}"))
+                continue
+            results.append({"branch": branch.name, **run.as_dict()})
+            if not as_json:
+                self._progress(branch, run, dry_run)
+        self._summary(results, dry_run, as_json)
+        if failures:
+            raise CommandError(f"{failures} of {len(selected)} branches failed", returncode=1)
+
+    def _branches(self, ids):
+        if not ids:
+            return list(Branch.objects.filter(is_active=True).order_by("name"))
+        found = {branch.pk: branch for branch in Branch.objects.filter(pk__in=ids)}
+        unknown = [str(branch_id) for branch_id in ids if branch_id not in found]
+        if unknown:
+            raise CommandError(f"unknown branch: {', '.join(unknown)}", returncode=2)
+        return [found[branch_id] for branch_id in dict.fromkeys(ids)]
+
+    def _progress(self, branch, run, dry_run: bool) -> None:
+        verb = "would create" if dry_run else "created"
+        line = f"{branch.name} ({branch.time_zone}) {run.start_date} to {run.end_date}: {run.created} {verb}, "
+        line += f"{run.already_present} already present"
+        if run.removed or run.kept:
+            line += f", {run.removed} {'would be ' if dry_run else ''}removed, {run.kept} kept (booked)"
+        self.stdout.write(line)
+        for skipped in run.skipped:
+            self.stdout.write(f"  skipped {skipped['facility']}: {skipped['reason']}")
+
+    def _summary(self, results: list[dict], dry_run: bool, as_json: bool) -> None:
+        done = [result for result in results if "error" not in result]
+        totals = {key: sum(result[key] for result in done) for key in ("created", "already_present", "removed", "kept")}
+        if as_json:
+            payload = {"dry_run": dry_run, "branches": results, "totals": totals}
+            self.stdout.write(json.dumps(payload, indent=2))
+            return
+        if not results:
+            self.stdout.write("No active branches: nothing to do. Add a branch in the admin first.")
+            return
+        verb = "would be created" if dry_run else "created"
+        summary = f"{len(done)} branches: {totals['created']} slots {verb}, {totals['already_present']} already present"
+        if totals["removed"] or totals["kept"]:
+            summary += f", {totals['removed']} removed, {totals['kept']} kept because booked"
+        self.stdout.write(self.style.SUCCESS(summary + "."))
