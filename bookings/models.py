@@ -1,7 +1,9 @@
 """Bookings of recovery slots and of classes, by staff (concierge) or by members (app)."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -26,6 +28,17 @@ class BookingChannel(models.TextChoices):
     API = "api", "API"
 
 
+class OverrideReason(models.TextChoices):
+    """Why a manager booked beyond capacity or entitlement; the note says the rest."""
+
+    VIP = "vip", "VIP or guest of the club"
+    MEDICAL = "medical", "Medical or physio referral"
+    SERVICE_RECOVERY = "service_recovery", "Making up for a problem we caused"
+    STAFF_ERROR = "staff_error", "Correcting a staff mistake"
+    MANAGER_DISCRETION = "manager_discretion", "Manager's discretion"
+    OTHER = "other", "Other (explain in the note)"
+
+
 class Booking(TenantModel):
     """What both kinds of booking share; each subclass adds the slot or class it books."""
 
@@ -42,7 +55,21 @@ class Booking(TenantModel):
     capacity_override = models.BooleanField(
         default=False, db_default=False, help_text="Booked beyond capacity by a manager's decision."
     )
-    override_reason = models.TextField(blank=True, default="", db_default="")
+    override_reason_code = models.CharField(
+        "override reason", max_length=20, choices=OverrideReason.choices, blank=True, default="", db_default=""
+    )
+    override_reason = models.TextField("override note", blank=True, default="", db_default="")
+    overridden_rules = ArrayField(
+        models.CharField(max_length=20),
+        default=list,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=20))),
+        blank=True,
+        help_text="Which rules the override set aside: capacity, entitlement.",
+    )
+    capacity_at_booking = models.PositiveSmallIntegerField(null=True, blank=True)
+    places_taken_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="With capacity_at_booking: booked 11 of 10 reads 10 taken before, capacity 10."
+    )
     booked_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -54,6 +81,8 @@ class Booking(TenantModel):
     channel = models.CharField(max_length=12, choices=BookingChannel.choices)
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    is_late_cancellation = models.BooleanField(default=False, db_default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
 
     tenant_parent = "member"
 
@@ -81,9 +110,14 @@ def booking_constraints(table: str, booked_item: str) -> list[models.BaseConstra
         models.CheckConstraint(condition=models.Q(status__in=BookingStatus.values), name=f"{table}_status_valid"),
         models.CheckConstraint(condition=models.Q(channel__in=BookingChannel.values), name=f"{table}_channel_valid"),
         models.CheckConstraint(
-            condition=models.Q(capacity_override=False) | ~models.Q(override_reason__regex=r"^\s*$"),
+            condition=models.Q(capacity_override=False)
+            | (~models.Q(override_reason__regex=r"^\s*$") & ~models.Q(override_reason_code="")),
             name=f"{table}_override_needs_reason",
-            violation_error_message="A capacity override needs a reason.",
+            violation_error_message="A capacity override needs a reason and a note.",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(override_reason_code__in=["", *OverrideReason.values]),
+            name=f"{table}_override_reason_valid",
         ),
         models.CheckConstraint(
             condition=models.Q(status=BookingStatus.CANCELLED, cancelled_at__isnull=False)

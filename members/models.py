@@ -1,7 +1,9 @@
 """Members of the club and what their membership entitles them to."""
 
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
-from django.db.models.functions import Lower, Now
+from django.db.models import F, Func, Value
+from django.db.models.functions import Lower, Now, Upper
 
 from clubs.models import TenantModel
 
@@ -28,6 +30,12 @@ class Member(TenantModel):
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    # The phone's digits alone, so "+44 7700 900123" is found by typing 7700900.
+    phone_digits = models.GeneratedField(
+        expression=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE, db_default=Status.ACTIVE)
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
@@ -47,7 +55,12 @@ class Member(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "last_name", "first_name"], name="members_org_name_idx"),
-            models.Index(Lower("email"), name="members_email_lower_idx"),
+            # Prefix searches of the front desk's member search (search_members).
+            models.Index(OpClass(Lower("last_name"), name="text_pattern_ops"), name="members_last_name_prefix_idx"),
+            models.Index(OpClass(Lower("first_name"), name="text_pattern_ops"), name="members_first_name_prefix_idx"),
+            models.Index(OpClass(Lower("email"), name="text_pattern_ops"), name="members_email_prefix_idx"),
+            models.Index(OpClass(Upper("member_number"), name="text_pattern_ops"), name="members_number_prefix_idx"),
+            models.Index(OpClass("phone_digits", name="text_pattern_ops"), name="members_phone_prefix_idx"),
             models.Index(fields=["status"], name="members_status_idx"),
         ]
 

@@ -50,8 +50,8 @@ def test_a_deployed_database_is_healthy():
             id="missing-table",
         ),
         pytest.param(
-            "alter table public.members drop column phone",
-            (ERROR, "missing column", "public.members.phone"),
+            "alter table public.members drop column email",
+            (ERROR, "missing column", "public.members.email"),
             id="missing-column",
         ),
         pytest.param(

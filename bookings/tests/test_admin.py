@@ -35,7 +35,7 @@ def test_manager_override_without_reason_is_a_form_error(manager_client):
         {"member": member.pk, "slot": slot.pk, "status": BookingStatus.CONFIRMED, "capacity_override": "on"},
     )
     assert response.status_code == 200
-    assert "A capacity override needs a reason." in response.content.decode()
+    assert "A capacity override needs a reason and a note." in response.content.decode()
     assert not BenefitBooking.objects.exists()
 
 
@@ -50,7 +50,7 @@ def test_a_second_live_booking_is_a_form_error(front_desk_client):
 
 
 def test_overridden_bookings_carry_a_badge_in_the_list(manager_client):
-    BenefitBookingFactory(capacity_override=True, override_reason="Physio referral")
+    BenefitBookingFactory(capacity_override=True, override_reason_code="medical", override_reason="Physio referral")
     page = manager_client.get(reverse("admin:bookings_benefitbooking_changelist"))
     assert b'class="override-badge" title="Physio referral"' in page.content
 

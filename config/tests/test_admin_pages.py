@@ -25,7 +25,7 @@ READ_ONLY_MODELS = {"audit.AuditLog"}
 
 
 def add_rows_of_every_kind() -> None:
-    BenefitBookingFactory(capacity_override=True, override_reason="Physio referral")
+    BenefitBookingFactory(capacity_override=True, override_reason_code="medical", override_reason="Physio referral")
     ClassBookingFactory()
     EntitlementFactory()
     BenefitSettingFactory()

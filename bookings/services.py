@@ -1,0 +1,189 @@
+"""The booking use cases: book, cancel (promoting the waitlist), check in, mark no-show.
+
+Each is one call to the booking engine in SQL (`bookings/sql/booking_engine.sql`), the same
+functions the member app reaches, so the rules exist once. Refusals come back as RuleViolation
+with the rule's stable code and a message a front-desk worker understands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import TextChoices
+
+from audit.context import RequestContext, current_request_context
+from audit.services import Actor
+from bookings.models import OverrideReason
+from config.errors import RuleViolation
+
+OVERRIDE_PERMISSION = "bookings.override_capacity"
+# SQLSTATEs of the booking engine -> the rule's code (see the head of booking_engine.sql).
+RULE_CODES = {
+    "CB001": "member_not_active",
+    "CB002": "already_booked",
+    "CB003": "started",
+    "CB004": "unavailable",
+    "CB005": "outside_window",
+    "CB006": "overlapping",
+    "CB007": "entitlement_used_up",
+    "CB008": "full",
+    "CB009": "not_found",
+    "CB010": "no_member",
+    "CB011": "override_needs_reason",
+    "CB012": "not_cancellable",
+    "CB013": "too_early",
+    "55P03": "busy",
+}
+BUSY_MESSAGE = "Someone else is booking this right now; try again in a moment."
+
+
+class BookingKind(TextChoices):
+    SLOT = "slot", "Recovery facility"
+    CLASS = "class", "Class"
+
+
+@dataclass(frozen=True)
+class Override:
+    """A manager's decision to book beyond capacity or entitlement, and why."""
+
+    reason_code: str
+    note: str
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    booking_id: uuid.UUID
+    kind: str
+    status: str
+    capacity_override: bool
+    overridden_rules: Sequence[str]
+    places_taken_before: int | None
+    capacity: int | None
+
+    @property
+    def places_after_override(self) -> str:
+        """ "11 of 10": the places taken with this booking, against the capacity."""
+        return f"{self.places_taken_before + 1} of {self.capacity}" if self.capacity_override else ""
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    late: bool
+    promoted_booking_id: uuid.UUID | None
+
+
+def _engine(sql: str, params: list) -> tuple:
+    """Run one booking-engine call in its own transaction; refusals become RuleViolation."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except DatabaseError as error:
+        cause = error.__cause__
+        state = getattr(cause, "sqlstate", None)
+        if state not in RULE_CODES:
+            raise
+        message = BUSY_MESSAGE if state == "55P03" else cause.diag.message_primary
+        raise RuleViolation(RULE_CODES[state], message) from error
+
+
+def _request(context: RequestContext | None) -> list:
+    context = context or current_request_context()
+    return [context.request_id, context.ip_address, context.user_agent]
+
+
+def booking_create(
+    *,
+    kind: str,
+    item_id: uuid.UUID,
+    member_id: uuid.UUID,
+    actor: Actor,
+    channel: str,
+    source: str,
+    booked_by=None,
+    override: Override | None = None,
+    join_waitlist: bool = False,
+    context: RequestContext | None = None,
+) -> BookingOutcome:
+    """Book a slot or class for a member: confirmed while places remain; when full, the waitlist
+    if asked, or a capacity override if `booked_by` holds the override permission."""
+    if override is not None:
+        if booked_by is None or not booked_by.has_perm(OVERRIDE_PERMISSION):
+            raise RuleViolation("override_not_allowed", "Only staff with the override permission may override.")
+        if override.reason_code not in OverrideReason.values:
+            raise RuleViolation("override_needs_reason", "Choose a reason for the override.")
+    row = _engine(
+        """
+        select booking_id, status, capacity_override, overridden_rules, places_taken_before, capacity
+        from app_private.book(
+            p_kind => %s, p_item_id => %s, p_member_id => %s, p_channel => %s, p_source => %s,
+            p_actor_type => %s, p_actor_id => %s, p_actor_label => %s, p_booked_by_user_id => %s,
+            p_override_code => %s, p_override_note => %s, p_join_waitlist => %s,
+            p_request_id => %s, p_ip_address => %s::inet, p_user_agent => %s)
+        """,
+        [
+            kind,
+            item_id,
+            member_id,
+            channel,
+            source,
+            actor.type,
+            actor.id,
+            actor.label,
+            booked_by.pk if booked_by else None,
+            override.reason_code if override else "",
+            override.note if override else "",
+            join_waitlist,
+            *_request(context),
+        ],  # fmt: skip
+    )
+    booking_id, status, overridden, rules, taken_before, capacity = row
+    return BookingOutcome(booking_id, kind, status, overridden, rules or [], taken_before, capacity)
+
+
+def booking_cancel(
+    *,
+    kind: str,
+    booking_id: uuid.UUID,
+    actor: Actor,
+    source: str,
+    reason: str = "",
+    context: RequestContext | None = None,
+) -> CancelOutcome:
+    """Cancel, and give the place to the first waitlisted member who can take it."""
+    _, late, promoted = _engine(
+        """
+        select status, late, promoted_booking_id from app_private.cancel_booking(
+            p_kind => %s, p_booking_id => %s, p_source => %s, p_actor_type => %s, p_actor_id => %s,
+            p_actor_label => %s, p_reason => %s, p_request_id => %s, p_ip_address => %s::inet, p_user_agent => %s)
+        """,
+        [kind, booking_id, source, actor.type, actor.id, actor.label, reason, *_request(context)],
+    )
+    return CancelOutcome(late=late, promoted_booking_id=promoted)
+
+
+def _attendance(kind: str, booking_id: uuid.UUID, attended: bool, actor: Actor, source: str, context) -> str:
+    (status,) = _engine(
+        """
+        select app_private.set_attendance(
+            p_kind => %s, p_booking_id => %s, p_attended => %s, p_source => %s, p_actor_type => %s,
+            p_actor_id => %s, p_actor_label => %s, p_request_id => %s, p_ip_address => %s::inet, p_user_agent => %s)
+        """,
+        [kind, booking_id, attended, source, actor.type, actor.id, actor.label, *_request(context)],
+    )
+    return status
+
+
+def booking_check_in(
+    *, kind: str, booking_id: uuid.UUID, actor: Actor, source: str, context: RequestContext | None = None
+) -> str:
+    return _attendance(kind, booking_id, True, actor, source, context)
+
+
+def booking_mark_no_show(
+    *, kind: str, booking_id: uuid.UUID, actor: Actor, source: str, context: RequestContext | None = None
+) -> str:
+    return _attendance(kind, booking_id, False, actor, source, context)
