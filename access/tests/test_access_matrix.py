@@ -7,6 +7,7 @@ Each cell is one of: the set of rows the actor sees, "allowed", "42501" (no priv
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -21,7 +22,7 @@ from bookings.models import BookingChannel
 from bookings.tests.factories import BenefitBookingFactory, ClassBookingFactory
 from classes.tests.factories import ScheduledClassFactory
 from clubs.tests.factories import BranchFactory
-from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
+from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory, next_half_hour
 from members.tests.factories import EntitlementFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,10 @@ def build_world() -> World:
         facility = FacilityFactory(branch=branch)
         BenefitSettingFactory(facility=facility)
         slot = BenefitSlotFactory(facility=facility)
-        scheduled = ScheduledClassFactory(branch=branch)
+        class_time = next_half_hour(days_ahead=2)  # apart from the slot: booking both must not clash
+        scheduled = ScheduledClassFactory(
+            branch=branch, starts_at=class_time, ends_at=class_time + datetime.timedelta(minutes=45)
+        )
         members = [
             MemberFactory(home_branch=branch, auth_user_id=f"00000000-0000-4000-8000-00000000{n}{len(worlds)}00")
             for n in range(1, 3)

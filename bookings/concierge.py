@@ -1,0 +1,291 @@
+"""The concierge flow: front-desk staff book on behalf of a member, inside the admin.
+
+Four steps, each a page whose state lives in its query string, so Back and reload keep it:
+1. find the member; 2. choose class or recovery facility, branch and day; 3. pick a slot or
+class; 4. confirm (with a capacity override for staff who may). Booking itself is
+`bookings.services.booking_create`, the same engine the API and the member app use.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditSource
+from audit.services import Actor
+from bookings.models import BenefitBooking, BookingChannel, ClassBooking, OverrideReason
+from bookings.selectors import bookable_items, booking_refusals, member_search
+from bookings.services import OVERRIDE_PERMISSION, BookingKind, Override, booking_create
+from classes.models import ScheduledClass
+from clubs.models import Branch
+from config.errors import RuleViolation
+from facilities.models import BenefitSlot
+from members.models import Member
+
+ADD_PERMISSIONS = {BookingKind.SLOT: "bookings.add_benefitbooking", BookingKind.CLASS: "bookings.add_classbooking"}
+BOOKING_MODELS = {BookingKind.SLOT: BenefitBooking, BookingKind.CLASS: ClassBooking}
+STEPS = ["Member", "What and when", "Slot or class", "Confirm"]
+
+
+class ScheduleForm(forms.Form):
+    kind = forms.ChoiceField(choices=BookingKind.choices, widget=forms.RadioSelect, initial=BookingKind.SLOT)
+    branch = forms.ModelChoiceField(queryset=Branch.objects.filter(is_active=True).order_by("name"), empty_label=None)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ConfirmForm(forms.Form):
+    override = forms.BooleanField(required=False, label="Override capacity or entitlement")
+    override_reason_code = forms.ChoiceField(
+        choices=[("", "— choose a reason —"), *OverrideReason.choices], required=False, label="Reason"
+    )
+    override_note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note", help_text="Say why, for the record."
+    )
+
+    def __init__(self, *args, may_override: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_override:
+            for name in ("override", "override_reason_code", "override_note"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("override"):
+            if not data.get("override_reason_code"):
+                self.add_error("override_reason_code", "Choose a reason for the override.")
+            if not (data.get("override_note") or "").strip():
+                self.add_error("override_note", "Say why, for the record.")
+        return data
+
+
+class ConciergeFlow:
+    """The flow's views, mounted by the bookings admin under /admin/bookings/new/."""
+
+    def __init__(self, admin_site):
+        self.admin_site = admin_site
+
+    def urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view
+        return [
+            path("new/", view(self.find_member), name="bookings_concierge_member"),
+            path("new/what/", view(self.choose_schedule), name="bookings_concierge_schedule"),
+            path("new/pick/", view(self.pick_item), name="bookings_concierge_pick"),
+            path("new/confirm/", view(self.confirm), name="bookings_concierge_confirm"),
+            path("new/done/", view(self.done), name="bookings_concierge_done"),
+        ]
+
+    # Helpers
+
+    def _require_booking_permission(self, request, kind: str | None = None) -> None:
+        needed = [ADD_PERMISSIONS[kind]] if kind else list(ADD_PERMISSIONS.values())
+        if not any(request.user.has_perm(permission) for permission in needed):
+            raise PermissionDenied
+
+    def _context(self, request, step: int, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "title": f"New booking: {STEPS[step - 1].lower()}",
+            "steps": STEPS,
+            "step": step,
+            **extra,
+        }
+
+    def _member(self, request) -> Member:
+        member_id = _uuid(request.GET.get("member"))
+        member = Member.objects.select_related("home_branch").filter(pk=member_id).first() if member_id else None
+        if member is None:
+            raise Http404("Choose a member first.")
+        return member
+
+    @staticmethod
+    def _url(name: str, **params) -> str:
+        query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+        return f"{reverse(f'admin:{name}')}?{query}"
+
+    # Step 1: find the member
+
+    def find_member(self, request):
+        self._require_booking_permission(request)
+        query = request.GET.get("q", "").strip()
+        matches = member_search(query) if query else []
+        return TemplateResponse(
+            request,
+            "admin/bookings/concierge/member.html",
+            self._context(request, 1, query=query, matches=matches, searched=bool(query)),
+        )
+
+    # Step 2: class or facility, branch, day
+
+    def choose_schedule(self, request):
+        self._require_booking_permission(request)
+        member = self._member(request)
+        branch = member.home_branch
+        initial = {
+            "kind": request.GET.get("kind") or BookingKind.SLOT,
+            "branch": request.GET.get("branch") or branch.pk,
+            "date": request.GET.get("date") or timezone.localtime(timezone.now(), branch.zone).date(),
+        }
+        form = ScheduleForm(initial=initial)
+        return TemplateResponse(
+            request,
+            "admin/bookings/concierge/schedule.html",
+            self._context(request, 2, member=member, form=form, back=self._url("bookings_concierge_member")),
+        )
+
+    # Step 3: pick a slot or class
+
+    def pick_item(self, request):
+        member = self._member(request)
+        form = ScheduleForm(request.GET)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/bookings/concierge/schedule.html",
+                self._context(request, 2, member=member, form=form, back=self._url("bookings_concierge_member")),
+            )
+        kind, branch, day = form.cleaned_data["kind"], form.cleaned_data["branch"], form.cleaned_data["date"]
+        self._require_booking_permission(request, kind)
+        schedule = bookable_items(
+            kind=kind, branch_id=branch.pk, time_zone=branch.time_zone, day=day, member_id=member.pk
+        )
+        state = {"member": member.pk, "kind": kind, "branch": branch.pk, "date": day.isoformat()}
+        rows = [
+            {
+                "item": item,
+                "starts": item.starts_at.astimezone(branch.zone),
+                "ends": item.ends_at.astimezone(branch.zone),
+                "choose": self._url("bookings_concierge_confirm", **state, item=item.id),
+                "waitlist": self._url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
+            }
+            for item in schedule.items
+        ]
+        return TemplateResponse(
+            request,
+            "admin/bookings/concierge/pick.html",
+            self._context(
+                request,
+                3,
+                member=member,
+                kind_label=BookingKind(kind).label,
+                branch=branch,
+                day=day,
+                rows=rows,
+                entitlement=schedule.entitlement,
+                back=self._url("bookings_concierge_schedule", **state),
+                other_day=[
+                    (label, self._url("bookings_concierge_pick", **{**state, "date": (day + delta).isoformat()}))
+                    for label, delta in (("Previous day", datetime.timedelta(days=-1)), ("Next day", datetime.timedelta(days=1)))
+                ],
+            ),
+        )
+
+    # Step 4: confirm
+
+    def confirm(self, request):
+        member = self._member(request)
+        kind = request.GET.get("kind")
+        if kind not in BookingKind.values:
+            raise Http404("Choose a class or a recovery facility first.")
+        self._require_booking_permission(request, kind)
+        item = _booked_item(kind, _uuid(request.GET.get("item")))
+        waitlist = request.GET.get("waitlist") == "1"
+        may_override = request.user.has_perm(OVERRIDE_PERMISSION)
+        form = ConfirmForm(request.POST or None, may_override=may_override)
+        if request.method == "POST" and form.is_valid():
+            override = None
+            if form.cleaned_data.get("override"):
+                override = Override(form.cleaned_data["override_reason_code"], form.cleaned_data["override_note"])
+            try:
+                outcome = booking_create(
+                    kind=kind,
+                    item_id=item.pk,
+                    member_id=member.pk,
+                    actor=Actor.staff(request.user),
+                    channel=BookingChannel.CONCIERGE,
+                    source=AuditSource.ADMIN,
+                    booked_by=request.user,
+                    override=override,
+                    join_waitlist=waitlist,
+                )
+            except RuleViolation as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                return HttpResponseRedirect(
+                    self._url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
+                )
+        branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
+        state = {"member": member.pk, "kind": kind, "branch": branch.pk,
+                 "date": item.starts_at.astimezone(branch.zone).date().isoformat()}  # fmt: skip
+        return TemplateResponse(
+            request,
+            "admin/bookings/concierge/confirm.html",
+            self._context(
+                request,
+                4,
+                member=member,
+                item=item,
+                title_of_item=item.facility.name if kind == BookingKind.SLOT else item.title,
+                starts=item.starts_at.astimezone(branch.zone),
+                ends=item.ends_at.astimezone(branch.zone),
+                branch=branch,
+                kind_label=BookingKind(kind).label,
+                waitlist=waitlist,
+                refusals=booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk),
+                form=form,
+                may_override=may_override,
+                back=self._url("bookings_concierge_pick", **state),
+            ),
+        )
+
+    def done(self, request):
+        kind = request.GET.get("kind")
+        if kind not in BookingKind.values:
+            raise Http404
+        self._require_booking_permission(request, kind)
+        model = BOOKING_MODELS[kind]
+        related = ["member", "slot__facility__branch"] if kind == BookingKind.SLOT else ["member", "scheduled_class__branch"]
+        booking = model.objects.select_related(*related).filter(pk=_uuid(request.GET.get("booking"))).first()
+        if booking is None:
+            raise Http404
+        item = booking.slot if kind == BookingKind.SLOT else booking.scheduled_class
+        branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
+        return TemplateResponse(
+            request,
+            "admin/bookings/concierge/done.html",
+            self._context(
+                request,
+                4,
+                booking=booking,
+                item=item,
+                starts=item.starts_at.astimezone(branch.zone),
+                booking_url=reverse(f"admin:bookings_{model._meta.model_name}_change", args=[booking.pk]),
+                another=self._url("bookings_concierge_schedule", member=booking.member_id),
+            ),
+        )
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _booked_item(kind: str, item_id: uuid.UUID | None):
+    if kind == BookingKind.SLOT:
+        item = BenefitSlot.objects.select_related("facility__branch").filter(pk=item_id).first()
+    else:
+        item = ScheduledClass.objects.select_related("branch").filter(pk=item_id).first()
+    if item is None:
+        raise Http404("That slot or class does not exist.")
+    return item
