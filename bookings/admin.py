@@ -23,7 +23,9 @@ def _run_on_each(modeladmin, request, queryset, service, done: str) -> None:
     succeeded = 0
     for booking in queryset.select_related("member"):
         try:
-            service(kind=modeladmin.kind, booking_id=booking.pk, actor=Actor.staff(request.user), source=AuditSource.ADMIN)
+            service(
+                kind=modeladmin.kind, booking_id=booking.pk, actor=Actor.staff(request.user), source=AuditSource.ADMIN
+            )
         except RuleViolation as refusal:
             modeladmin.message_user(request, f"{booking.member.full_name}: {refusal.message}", messages.WARNING)
         else:
@@ -71,7 +73,11 @@ class BookingAdmin(admin.ModelAdmin):
         if not booking.capacity_override:
             return ""
         title = f"{booking.get_override_reason_code_display()}: {booking.override_reason}"
-        places = f" {booking.places_taken_before + 1} of {booking.capacity_at_booking}" if booking.capacity_at_booking else ""
+        places = (
+            f" {booking.places_taken_before + 1} of {booking.capacity_at_booking}"
+            if booking.capacity_at_booking
+            else ""
+        )
         return format_html('<span class="override-badge" title="{}">Override{}</span>', title, places)
 
     def has_change_permission(self, request, obj=None) -> bool:

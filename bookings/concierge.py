@@ -184,7 +184,10 @@ class ConciergeFlow:
                 back=self._url("bookings_concierge_schedule", **state),
                 other_day=[
                     (label, self._url("bookings_concierge_pick", **{**state, "date": (day + delta).isoformat()}))
-                    for label, delta in (("Previous day", datetime.timedelta(days=-1)), ("Next day", datetime.timedelta(days=1)))
+                    for label, delta in (
+                        ("Previous day", datetime.timedelta(days=-1)),
+                        ("Next day", datetime.timedelta(days=1)),
+                    )
                 ],
             ),
         )
@@ -200,7 +203,7 @@ class ConciergeFlow:
         item = _booked_item(kind, _uuid(request.GET.get("item")))
         waitlist = request.GET.get("waitlist") == "1"
         may_override = request.user.has_perm(OVERRIDE_PERMISSION)
-        form = ConfirmForm(request.POST or None, may_override=may_override)
+        form = ConfirmForm(request.POST if request.method == "POST" else None, may_override=may_override)
         if request.method == "POST" and form.is_valid():
             override = None
             if form.cleaned_data.get("override"):
@@ -253,7 +256,9 @@ class ConciergeFlow:
             raise Http404
         self._require_booking_permission(request, kind)
         model = BOOKING_MODELS[kind]
-        related = ["member", "slot__facility__branch"] if kind == BookingKind.SLOT else ["member", "scheduled_class__branch"]
+        related = (
+            ["member", "slot__facility__branch"] if kind == BookingKind.SLOT else ["member", "scheduled_class__branch"]
+        )
         booking = model.objects.select_related(*related).filter(pk=_uuid(request.GET.get("booking"))).first()
         if booking is None:
             raise Http404

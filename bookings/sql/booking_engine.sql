@@ -740,12 +740,14 @@ begin
            m.status::text, m.home_branch_id, b.name::text, m.organization_id
     from public.members m join public.branches b on b.id = m.home_branch_id
     where (
+        -- a phone number as people type it: digits, spaces, +, brackets, dashes
+        length(digits) >= 4 and p_query ~ '^[0-9 +().-]+$' and m.phone_digits like digits || '%'
+    ) or (
         cardinality(words) = 1 and (
             lower(m.last_name) like first_word || '%'
             or lower(m.first_name) like first_word || '%'
             or lower(m.email) like first_word || '%'
             or upper(m.member_number) like upper(first_word) || '%'
-            or (length(digits) >= 4 and m.phone_digits like digits || '%')
         )
     ) or (
         cardinality(words) > 1 and (

@@ -1,7 +1,19 @@
+"""The concierge flow and the bookings lists in the admin."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bookings.models import BenefitBooking, BookingChannel, BookingStatus
+from audit.models import AuditLog
+from audit.services import Actor
+from bookings.models import BenefitBooking
+from bookings.services import booking_create
+from bookings.tests.conftest import tomorrow_at
 from bookings.tests.factories import BenefitBookingFactory
 from facilities.tests.factories import BenefitSlotFactory
 from members.tests.factories import MemberFactory
@@ -9,58 +21,178 @@ from members.tests.factories import MemberFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_booking_added_in_the_admin_records_the_staff_member_and_concierge_channel(front_desk, front_desk_client):
-    slot = BenefitSlotFactory()
-    member = MemberFactory(home_branch=slot.facility.branch)
-    response = front_desk_client.post(
-        reverse("admin:bookings_benefitbooking_add"),
-        {"member": member.pk, "slot": slot.pk, "status": BookingStatus.CONFIRMED},
-    )
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
-    booking = BenefitBooking.objects.get()
-    assert (booking.booked_by_user, booking.channel) == (front_desk, BookingChannel.CONCIERGE)
-    assert booking.organization_id == member.organization_id
+def url(name: str, **params) -> str:
+    return f"{reverse(f'admin:bookings_concierge_{name}')}?{urlencode(params)}"
 
 
-def test_front_desk_cannot_set_a_capacity_override(front_desk_client):
-    page = front_desk_client.get(reverse("admin:bookings_benefitbooking_add"))
-    assert b'name="capacity_override"' not in page.content
+def fill(club):
+    for _ in range(club.slot.capacity):
+        booking_create(
+            kind="slot",
+            item_id=club.slot.pk,
+            member_id=club.new_member().pk,
+            actor=Actor.system("t"),
+            channel="concierge",
+            source="command",
+        )
 
 
-def test_manager_override_without_reason_is_a_form_error(manager_client):
-    slot = BenefitSlotFactory()
-    member = MemberFactory(home_branch=slot.facility.branch)
+def state(club, **extra) -> dict:
+    return {
+        "member": club.member.pk,
+        "kind": "slot",
+        "branch": club.branch.pk,
+        "date": tomorrow_at(0).date().isoformat(),
+        **extra,
+    }
+
+
+def queries(client, address: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(address)
+    assert response.status_code == 200, address
+    return len(captured)
+
+
+def test_step_one_finds_the_member_by_name_number_or_email(front_desk_client, club):
+    page = front_desk_client.get(url("member", q="olivia smi")).content.decode()
+    assert "Olivia Smith" in page and club.member.member_number in page and "Riverside" in page
+    assert "Choose" in page
+    empty = front_desk_client.get(url("member", q="zzzz")).content.decode()
+    assert "No member starts with “zzzz”" in empty
+
+
+def test_step_two_defaults_to_the_members_branch_and_today(front_desk_client, club):
+    page = front_desk_client.get(url("schedule", member=club.member.pk)).content.decode()
+    assert f'<option value="{club.branch.pk}" selected>' in page
+    assert 'type="date"' in page and "Booking for <strong>Olivia Smith</strong>" in page
+
+
+def test_step_three_lists_places_left_and_marks_full_ones(front_desk_client, club):
+    BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(11), ends_at=tomorrow_at(11, 30))
+    fill(club)
+    page = front_desk_client.get(url("pick", **state(club))).content.decode()
+    assert "<strong>Full</strong> (2 of 2)" in page and "Join waitlist" in page
+    assert "4 of 4" in page  # the other slot: 4 places left
+    assert "0 of 4 recovery sessions used this week" in page
+
+
+def test_step_four_books_and_the_success_page_offers_another(front_desk, front_desk_client, club):
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    page = front_desk_client.get(confirm).content.decode()
+    assert "Confirm the booking" in page and 'name="override"' not in page
+    response = front_desk_client.post(confirm, {})
+    assert response.status_code == 302
+    booking = BenefitBooking.objects.get(member=club.member)
+    assert (booking.booked_by_user, booking.channel, booking.status) == (front_desk, "concierge", "confirmed")
+    done = front_desk_client.get(response["Location"]).content.decode()
+    assert "Booked" in done and "Book another for this member" in done
+    assert reverse("admin:bookings_benefitbooking_change", args=[booking.pk]) in done
+    entry = AuditLog.objects.get(entity_id=str(booking.pk))
+    assert (entry.actor_type, entry.actor_id, entry.source) == ("staff", str(front_desk.pk), "admin")
+
+
+def test_a_refusal_is_shown_on_the_step_in_plain_words(front_desk_client, club):
+    fill(club)
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    page = front_desk_client.get(confirm).content.decode()
+    assert "Full: 2 of 2 places taken. The member can join the waitlist." in page
+    response = front_desk_client.post(confirm, {})
+    assert response.status_code == 200
+    assert "Full: 2 of 2 places taken." in response.content.decode()
+    assert not BenefitBooking.objects.filter(member=club.member).exists()
+
+
+def test_joining_the_waitlist(front_desk_client, club):
+    fill(club)
+    response = front_desk_client.post(url("confirm", **state(club, item=club.slot.pk, waitlist=1)), {})
+    assert response.status_code == 302
+    assert BenefitBooking.objects.get(member=club.member).status == "waitlisted"
+
+
+def test_a_manager_overrides_a_full_slot_with_a_reason(manager, manager_client, club):
+    fill(club)
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    assert 'name="override"' in manager_client.get(confirm).content.decode()
+    missing = manager_client.post(confirm, {"override": "on", "override_reason_code": "", "override_note": ""})
+    assert "Choose a reason for the override." in missing.content.decode()
     response = manager_client.post(
-        reverse("admin:bookings_benefitbooking_add"),
-        {"member": member.pk, "slot": slot.pk, "status": BookingStatus.CONFIRMED, "capacity_override": "on"},
+        confirm, {"override": "on", "override_reason_code": "medical", "override_note": "Physio referral"}
     )
-    assert response.status_code == 200
-    assert "A capacity override needs a reason and a note." in response.content.decode()
-    assert not BenefitBooking.objects.exists()
+    assert response.status_code == 302
+    booking = BenefitBooking.objects.get(member=club.member)
+    assert (booking.capacity_override, booking.places_taken_before, booking.capacity_at_booking) == (True, 2, 2)
+    done = manager_client.get(response["Location"]).content.decode()
+    assert "Override" in done and "3 of 2 places" in done
 
 
-def test_a_second_live_booking_is_a_form_error(front_desk_client):
-    booking = BenefitBookingFactory()
+def test_front_desk_cannot_override_even_by_posting_the_fields(front_desk_client, club):
+    fill(club)
+    confirm = url("confirm", **state(club, item=club.slot.pk))
     response = front_desk_client.post(
-        reverse("admin:bookings_benefitbooking_add"),
-        {"member": booking.member.pk, "slot": booking.slot.pk, "status": BookingStatus.CONFIRMED},
+        confirm, {"override": "on", "override_reason_code": "vip", "override_note": "trust me"}
     )
     assert response.status_code == 200
-    assert "This member already has a booking here." in response.content.decode()
+    assert not BenefitBooking.objects.filter(member=club.member).exists()
 
 
-def test_overridden_bookings_carry_a_badge_in_the_list(manager_client):
-    BenefitBookingFactory(capacity_override=True, override_reason_code="medical", override_reason="Physio referral")
-    page = manager_client.get(reverse("admin:bookings_benefitbooking_changelist"))
-    assert b'class="override-badge" title="Physio referral"' in page.content
+def test_every_step_has_a_bounded_number_of_queries(manager_client, club):
+    steps = [
+        url("member", q="smith"),
+        url("schedule", member=club.member.pk),
+        url("pick", **state(club)),
+        url("confirm", **state(club, item=club.slot.pk)),
+    ]
+    few = [queries(manager_client, step) for step in steps]
+    for hour in range(12, 20):
+        BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(hour), ends_at=tomorrow_at(hour, 30))
+    for _ in range(20):
+        MemberFactory(home_branch=club.branch, last_name="Smithson")
+    fill(club)
+    many = [queries(manager_client, step) for step in steps]
+    assert many == few
+    assert max(many) <= 12
 
 
-def test_front_desk_finds_members_by_autocomplete(front_desk_client):
-    member = MemberFactory(first_name="Zelda", last_name="Quinn")
-    MemberFactory(first_name="Other")
-    response = front_desk_client.get(
-        reverse("admin:autocomplete"),
-        {"term": "zelda", "app_label": "bookings", "model_name": "benefitbooking", "field_name": "member"},
+def test_the_bookings_list_is_bounded_and_shows_the_new_booking_button(manager_client, club):
+    changelist = reverse("admin:bookings_benefitbooking_changelist")
+    BenefitBookingFactory(capacity_override=True, override_reason_code="medical", override_reason="Physio")
+    few = queries(manager_client, changelist)
+    for _ in range(5):
+        BenefitBookingFactory()
+    assert queries(manager_client, changelist) == few
+    page = manager_client.get(changelist).content.decode()
+    assert "New booking" in page and reverse("admin:bookings_concierge_member") in page
+    assert 'class="override-badge" title="Medical or physio referral: Physio"' in page
+
+
+def test_the_plain_add_form_leads_to_the_concierge_flow(front_desk_client):
+    response = front_desk_client.get(reverse("admin:bookings_benefitbooking_add"))
+    assert response["Location"] == reverse("admin:bookings_concierge_member")
+
+
+def test_cancel_action_goes_through_the_engine_and_reports_refusals(front_desk_client, club):
+    first = booking_create(kind="slot", item_id=club.slot.pk, member_id=club.member.pk,
+                           actor=Actor.system("t"), channel="concierge", source="command")  # fmt: skip
+    changelist = reverse("admin:bookings_benefitbooking_changelist")
+    response = front_desk_client.post(
+        changelist, {"action": "cancel_bookings", "_selected_action": [first.booking_id]}, follow=True
     )
-    assert response.status_code == 200
-    assert [result["id"] for result in response.json()["results"]] == [str(member.pk)]
+    assert "1 bookings cancelled." in response.content.decode()
+    again = front_desk_client.post(
+        changelist, {"action": "cancel_bookings", "_selected_action": [first.booking_id]}, follow=True
+    )
+    assert "Olivia Smith: Only confirmed or waitlisted bookings can be cancelled" in again.content.decode()
+    assert AuditLog.objects.filter(action="booking.cancelled", entity_id=str(first.booking_id)).count() == 1
+
+
+def test_a_booking_page_is_a_record_not_a_form(manager_client, club):
+    booking = BenefitBookingFactory()
+    page = manager_client.get(reverse("admin:bookings_benefitbooking_change", args=[booking.pk])).content.decode()
+    assert 'name="_save"' not in page
+
+
+def test_front_desk_needs_booking_permission_for_the_flow(client, django_user_model):
+    clerk = django_user_model.objects.create_user(username="nobody", password="pw", is_staff=True)
+    client.force_login(clerk)
+    assert client.get(url("member")).status_code == 403

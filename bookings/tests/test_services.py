@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from audit.models import AuditLog
 from audit.services import Actor
 from bookings.models import BenefitBooking, BookingStatus, ClassBooking
-from bookings.selectors import booking_refusals, bookable_items
+from bookings.selectors import bookable_items, booking_refusals
 from bookings.services import (
     BookingKind,
     Override,
@@ -127,7 +127,9 @@ def test_outside_the_booking_window(club):
 
 def test_overlapping_booking_of_the_same_member(club):
     book(club.slot, club.member)
-    clash = ScheduledClassFactory(branch=club.branch, title="Spin", starts_at=tomorrow_at(10, 15), ends_at=tomorrow_at(11))
+    clash = ScheduledClassFactory(
+        branch=club.branch, title="Spin", starts_at=tomorrow_at(10, 15), ends_at=tomorrow_at(11)
+    )
     refused(
         "overlapping",
         "The member is already booked at that time: Sauna at 10:00.",
@@ -202,7 +204,11 @@ def test_a_manager_overrides_a_full_slot_with_a_recorded_reason(club, django_use
 
 def test_override_also_sets_aside_the_entitlement(club, django_user_model):
     EntitlementFactory(member=club.member, benefit_kind=BenefitKind.CLASS, quota=1)
-    book(ScheduledClassFactory(branch=club.branch, starts_at=tomorrow_at(18), ends_at=tomorrow_at(19)), club.member, CLASS)
+    book(
+        ScheduledClassFactory(branch=club.branch, starts_at=tomorrow_at(18), ends_at=tomorrow_at(19)),
+        club.member,
+        CLASS,
+    )
     manager = manager_user(django_user_model)
     outcome = book(club.scheduled_class, club.member, CLASS, booked_by=manager, override=Override("vip", "Guest"))
     assert list(outcome.overridden_rules) == ["entitlement"]
@@ -305,13 +311,18 @@ def test_check_in_and_no_show(club):
         branch=club.branch, starts_at=now + datetime.timedelta(minutes=1), ends_at=now + datetime.timedelta(hours=1)
     )
     booking = book(started, club.member, CLASS)
-    assert booking_check_in(kind=CLASS, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin") == "attended"
+    assert (
+        booking_check_in(kind=CLASS, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin")
+        == "attended"
+    )
     booked = ClassBooking.objects.get(pk=booking.booking_id)
     assert booked.status == BookingStatus.ATTENDED and booked.checked_in_at is not None
     refused(
         "too_early",
         "A no-show can only be marked once it has started.",
-        lambda: booking_mark_no_show(kind=CLASS, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin"),
+        lambda: booking_mark_no_show(
+            kind=CLASS, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin"
+        ),
     )
     later = book(club.scheduled_class, club.member, CLASS)
     refused(
@@ -319,7 +330,9 @@ def test_check_in_and_no_show(club):
         "Check-in opens an hour before the start.",
         lambda: booking_check_in(kind=CLASS, booking_id=later.booking_id, actor=Actor.system("t"), source="admin"),
     )
-    assert [entry.action for entry in AuditLog.objects.filter(entity_id=str(booking.booking_id)).order_by("occurred_at")] == [
+    assert [
+        entry.action for entry in AuditLog.objects.filter(entity_id=str(booking.booking_id)).order_by("occurred_at")
+    ] == [
         "booking.created",
         "booking.checked_in",
     ]
