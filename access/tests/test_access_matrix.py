@@ -71,8 +71,12 @@ def build_world() -> World:
         branch = BranchFactory()
         facility = FacilityFactory(branch=branch)
         BenefitSettingFactory(facility=facility)
-        slot = BenefitSlotFactory(facility=facility)
-        class_time = next_half_hour(days_ahead=2)  # apart from the slot: booking both must not clash
+        # Explicit times, a day apart: the members' bookings must not clash with one another.
+        slot_time = next_half_hour(days_ahead=1).replace(hour=10)
+        slot = BenefitSlotFactory(
+            facility=facility, starts_at=slot_time, ends_at=slot_time + datetime.timedelta(minutes=30)
+        )
+        class_time = next_half_hour(days_ahead=2).replace(hour=10)
         scheduled = ScheduledClassFactory(
             branch=branch, starts_at=class_time, ends_at=class_time + datetime.timedelta(minutes=45)
         )

@@ -14,6 +14,6 @@ class ScheduledClassFactory(factory.django.DjangoModelFactory):
     branch = factory.SubFactory(BranchFactory)
     title = factory.Sequence(lambda n: f"Yoga {n}")
     instructor = "Priya Shah"
-    starts_at = factory.Sequence(lambda n: next_half_hour() + datetime.timedelta(hours=n))
+    starts_at = factory.Sequence(lambda n: next_half_hour() + datetime.timedelta(hours=n % 48))
     ends_at = factory.LazyAttribute(lambda scheduled: scheduled.starts_at + datetime.timedelta(minutes=45))
     capacity = 12

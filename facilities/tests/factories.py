@@ -34,6 +34,7 @@ class BenefitSlotFactory(factory.django.DjangoModelFactory):
         model = BenefitSlot
 
     facility = factory.SubFactory(FacilityFactory)
-    starts_at = factory.Sequence(lambda n: next_half_hour() + datetime.timedelta(minutes=30 * n))
+    # Within two days, so that factory bookings stay inside booking windows however long the run.
+    starts_at = factory.Sequence(lambda n: next_half_hour() + datetime.timedelta(minutes=30 * (n % 96)))
     ends_at = factory.LazyAttribute(lambda slot: slot.starts_at + datetime.timedelta(minutes=30))
     capacity = 4
