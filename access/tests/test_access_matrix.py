@@ -89,12 +89,15 @@ def build_world() -> World:
             BenefitBookingFactory(slot=slot, member=member)
             ClassBookingFactory(scheduled_class=scheduled, member=member)
         AuditLogFactory(organization=branch.organization)
-        worlds[key] = (
-            branch.organization,
-            members,
-            BenefitSlotFactory(facility=facility),
-            ScheduledClassFactory(branch=branch),
+        # Free places on another day, so that booking them clashes with nothing the members hold.
+        later = next_half_hour(days_ahead=3).replace(hour=10)
+        free_slot = BenefitSlotFactory(
+            facility=facility, starts_at=later, ends_at=later + datetime.timedelta(minutes=30)
         )
+        free_class = ScheduledClassFactory(
+            branch=branch, starts_at=later + datetime.timedelta(hours=2), ends_at=later + datetime.timedelta(hours=3)
+        )
+        worlds[key] = (branch.organization, members, free_slot, free_class)
     (org1, (a, b), slot1, class1), (org2, (c, _), slot2, class2) = worlds["org1"], worlds["org2"]
     return World(org1, org2, a, b, c, {org1.id: slot1, org2.id: slot2}, {org1.id: class1, org2.id: class2})
 
