@@ -7,7 +7,7 @@ PORT ?= 8000
 # Test workers; the machine has 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test lint deploy-db seed check clean-db
+.PHONY: install browser run test lint deploy-db seed check clean-db
 
 install: $(STAMP)
 
@@ -28,7 +28,15 @@ run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py ensure_slots
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+# Headless Chromium and its driver, from Debian's packages, for the browser tests. Installed when
+# running as root (as CI does); elsewhere the browser tests say how to get them and are skipped.
+browser:
+	@test -x /usr/bin/chromedriver || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else echo "note: install chromium and chromium-driver to run the browser tests"; fi; }
+
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
