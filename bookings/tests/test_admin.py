@@ -196,3 +196,45 @@ def test_front_desk_needs_booking_permission_for_the_flow(client, django_user_mo
     clerk = django_user_model.objects.create_user(username="nobody", password="pw", is_staff=True)
     client.force_login(clerk)
     assert client.get(url("member")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("frozen", "The membership is frozen: only active members can book."),
+        ("maintenance", "Not bookable: the facility is under maintenance."),
+        ("twice", "The member already has a booking for this."),
+    ],
+)
+def test_rules_refuse_in_the_concierge_flow_in_plain_words(front_desk_client, club, case, message):
+    if case == "frozen":
+        club.member.status = "frozen"
+        club.member.save()
+    elif case == "maintenance":
+        club.facility.under_maintenance = True
+        club.facility.save()
+    else:
+        booking_create(kind="slot", item_id=club.slot.pk, member_id=club.member.pk,
+                       actor=Actor.system("t"), channel="concierge", source="command")  # fmt: skip
+    response = front_desk_client.post(url("confirm", **state(club, item=club.slot.pk)), {})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_check_in_action(front_desk_client, club):
+    from django.utils import timezone
+
+    soon = BenefitSlotFactory(
+        facility=club.facility,
+        starts_at=timezone.now() + timezone.timedelta(minutes=20),
+        ends_at=timezone.now() + timezone.timedelta(minutes=50),
+    )
+    booking = booking_create(kind="slot", item_id=soon.pk, member_id=club.member.pk,
+                             actor=Actor.system("t"), channel="concierge", source="command")  # fmt: skip
+    response = front_desk_client.post(
+        reverse("admin:bookings_benefitbooking_changelist"),
+        {"action": "check_in", "_selected_action": [booking.booking_id]},
+        follow=True,
+    )
+    assert "1 bookings checked in." in response.content.decode()
+    assert BenefitBooking.objects.get(pk=booking.booking_id).status == "attended"
