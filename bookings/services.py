@@ -144,6 +144,24 @@ def booking_create(
     return BookingOutcome(booking_id, kind, status, overridden, rules or [], taken_before, capacity)
 
 
+def booking_join_waitlist(
+    *,
+    kind: str,
+    item_id: uuid.UUID,
+    member_id: uuid.UUID,
+    actor: Actor,
+    channel: str,
+    source: str,
+    booked_by=None,
+    context: RequestContext | None = None,
+) -> BookingOutcome:
+    """Put the member on the waitlist of a full slot or class (or book them if a place is free)."""
+    return booking_create(
+        kind=kind, item_id=item_id, member_id=member_id, actor=actor, channel=channel, source=source,
+        booked_by=booked_by, join_waitlist=True, context=context,
+    )  # fmt: skip
+
+
 def booking_cancel(
     *,
     kind: str,

@@ -201,3 +201,16 @@ def test_without_the_lock_the_race_overbooks(rush):
     would catch a lost lock."""
     through_the_member_functions(rush, "slot", skip_lock=True)
     assert rush.statuses("slot")["confirmed"] > CAPACITY
+
+
+def test_a_request_that_cannot_get_the_lock_in_time_is_told_to_try_again(rush):
+    """Someone holds the slot (a long booking transaction elsewhere): no hanging, a clear answer."""
+    member, _ = rush.contenders[0]
+    with committed_connection() as holder:
+        holder.execute("select from benefit_slots where id = %s for update", [rush.slot])
+        with pytest.raises(RuleViolation) as refusal:
+            booking_create(kind="slot", item_id=rush.slot, member_id=member, actor=Actor.system("t"),
+                           channel="concierge", source="command")  # fmt: skip
+        holder.rollback()
+    assert refusal.value.code == "busy"
+    assert refusal.value.message == "Someone else is booking this right now; try again in a moment."

@@ -17,6 +17,7 @@ from bookings.services import (
     booking_cancel,
     booking_check_in,
     booking_create,
+    booking_join_waitlist,
     booking_mark_no_show,
 )
 from bookings.tests.conftest import tomorrow_at
@@ -152,7 +153,10 @@ def test_full_offers_the_waitlist(club):
         "Full: 2 of 2 places taken. The member can join the waitlist.",
         lambda: book(club.slot, club.member),
     )
-    waitlisted = book(club.slot, club.member, join_waitlist=True)
+    waitlisted = booking_join_waitlist(
+        kind=SLOT, item_id=club.slot.pk, member_id=club.member.pk, actor=Actor.system("t"),
+        channel="concierge", source="command",
+    )  # fmt: skip
     assert waitlisted.status == "waitlisted"
     assert AuditLog.objects.get(entity_id=str(waitlisted.booking_id)).action == "booking.waitlisted"
 
