@@ -10,18 +10,10 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, transaction
 
 from audit.services import Actor
+from config.errors import RuleViolation
 
-
-class SlotGenerationError(Exception):
-    """The database refused the run; `bad_argument` when the caller's input was at fault."""
-
-    def __init__(self, message: str, *, bad_argument: bool):
-        super().__init__(message)
-        self.bad_argument = bad_argument
-
-
-# SQLSTATEs the generator raises for bad input: invalid_parameter_value, no_data_found.
-BAD_ARGUMENT_STATES = {"22023", "P0002"}
+# SQLSTATEs the generator raises for bad input -> the rule's code.
+RULE_CODES = {"22023": "invalid_range", "P0002": "not_found"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,8 @@ def slots_ensure(
     """Create the branch's missing slots for the days from `start_date` to `end_date`.
 
     One transaction per branch. The work is `app_private.generate_facility_slots`, the same SQL
-    that members reach through `ensure_facility_slots`; it also writes the audit entry.
+    that members reach through `ensure_facility_slots`; it also writes the audit entry. Bad
+    input (a range backwards or too long, an unknown branch) is a RuleViolation.
     """
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -73,8 +66,9 @@ def slots_ensure(
             created, already_present, removed, kept, skipped = cursor.fetchone()
     except DatabaseError as error:
         state = getattr(error.__cause__, "sqlstate", None)
-        message = getattr(getattr(error.__cause__, "diag", None), "message_primary", None) or str(error)
-        raise SlotGenerationError(message, bad_argument=state in BAD_ARGUMENT_STATES) from error
+        if state not in RULE_CODES:
+            raise
+        raise RuleViolation(RULE_CODES[state], error.__cause__.diag.message_primary) from error
     return SlotRun(
         branch_id=branch_id,
         start_date=start_date,

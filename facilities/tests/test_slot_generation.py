@@ -24,9 +24,10 @@ from audit.services import Actor
 from bookings.models import BookingStatus
 from bookings.tests.factories import BenefitBookingFactory
 from clubs.tests.factories import BranchFactory
+from config.errors import RuleViolation
 from config.testing import committed_connection, database_url
 from facilities.models import BenefitSlot, Weekday
-from facilities.services import SlotGenerationError, slots_ensure
+from facilities.services import slots_ensure
 from facilities.tests.factories import BenefitSettingFactory, FacilityFactory
 from members.tests.factories import MemberFactory
 
@@ -177,13 +178,13 @@ def test_dry_run_reports_and_changes_nothing():
 )
 def test_bad_ranges_are_refused_by_name(start, end, message):
     branch = BranchFactory()
-    with pytest.raises(SlotGenerationError, match=message) as refusal:
+    with pytest.raises(RuleViolation, match=message) as refusal:
         generate(branch, start, end)
-    assert refusal.value.bad_argument
+    assert refusal.value.code == "invalid_range"
 
 
 def test_an_unknown_branch_is_refused():
-    with pytest.raises(SlotGenerationError, match="unknown branch") as refusal:
+    with pytest.raises(RuleViolation, match="unknown branch") as refusal:
         slots_ensure(
             branch_id=uuid.uuid4(),
             start_date=TODAY,
@@ -191,7 +192,7 @@ def test_an_unknown_branch_is_refused():
             actor=Actor.system("test"),
             source="command",
         )
-    assert refusal.value.bad_argument
+    assert refusal.value.code == "not_found"
 
 
 def future_slot(facility, day: datetime.date, hour: int) -> datetime.datetime:
@@ -450,3 +451,24 @@ def test_four_concurrent_runs_in_separate_processes_make_exactly_the_expected_ro
             cleanup.execute("delete from audit_logs where organization_id = %s", [ids["organization"]])
             cleanup.execute("delete from branches where organization_id = %s", [ids["organization"]])
             cleanup.execute("delete from organizations where id = %s", [ids["organization"]])
+
+
+def test_a_failing_branch_exits_1_and_the_others_still_complete(monkeypatch):
+    from django.db import DatabaseError
+
+    from facilities.management.commands import ensure_slots as command_module
+
+    broken = FacilityFactory(branch=BranchFactory(name="Broken", time_zone="UTC")).branch
+    healthy = FacilityFactory(branch=BranchFactory(name="Healthy", time_zone="UTC"))
+
+    def failing_for_one(**arguments):
+        if arguments["branch_id"] == broken.pk:
+            raise DatabaseError("disk full")
+        return slots_ensure(**arguments)
+
+    monkeypatch.setattr(command_module, "slots_ensure", failing_for_one)
+    status, message = run_command(
+        "--branch", str(broken.pk), "--branch", str(healthy.branch_id), "--start", "2026-12-01", "--days", "1"
+    )
+    assert (status, message) == (1, "1 of 2 branches failed")
+    assert len(starts(healthy)) == 32

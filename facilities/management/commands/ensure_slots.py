@@ -4,13 +4,15 @@ import uuid
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from audit.models import AuditSource
 from audit.services import Actor
 from clubs.models import Branch
-from facilities.services import SlotGenerationError, slots_ensure
+from config.errors import RuleViolation
+from facilities.services import slots_ensure
 
 
 def _date(value: str) -> datetime.date:
@@ -60,9 +62,9 @@ class Command(BaseCommand):
                     dry_run=dry_run,
                     rebuild=rebuild,
                 )
-            except SlotGenerationError as error:
-                if error.bad_argument:
-                    raise CommandError(str(error), returncode=2) from None
+            except RuleViolation as refusal:
+                raise CommandError(refusal.message, returncode=2) from None  # the same arguments for every branch
+            except DatabaseError as error:
                 failures += 1
                 results.append({"branch": branch.name, "branch_id": str(branch.pk), "error": str(error)})
                 if not as_json:
