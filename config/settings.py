@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "clubs",
     "members",
     "facilities",
@@ -133,10 +135,41 @@ LOGGING = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "members.authentication.SupabaseTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pages",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.PerMemberThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"member": env.str("API_RATE_PER_MEMBER", default="120/min")},
+    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Club Operations API",
+    "DESCRIPTION": (
+        "Members authenticate with their Supabase access token (Authorization: Bearer ...); staff with "
+        "their admin session or an API token (Authorization: Token ...). Every 4xx has the body "
+        '{"code", "message", "details"}; `code` is stable per rule.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BookingKindEnum": "bookings.services.BookingKind",
+        "FacilityKindEnum": "facilities.models.FacilityKind",
+    },
+}
+
+# Supabase access tokens: the project's JWT secret (HS256) and/or its signing keys (ES256/RS256)
+# as a JWKS document, from a URL (cached) or a file.
+SUPABASE_JWT_SECRET = env.str("SUPABASE_JWT_SECRET", default="")
+SUPABASE_JWKS_URL = env.str("SUPABASE_JWKS_URL", default="")
+SUPABASE_JWKS_FILE = env.str("SUPABASE_JWKS_FILE", default="")
+SUPABASE_JWKS_CACHE_SECONDS = env.int("SUPABASE_JWKS_CACHE_SECONDS", default=600)
+SUPABASE_JWT_AUDIENCE = env.str("SUPABASE_JWT_AUDIENCE", default="authenticated")
+SUPABASE_JWT_LEEWAY_SECONDS = env.int("SUPABASE_JWT_LEEWAY_SECONDS", default=30)
 
 # How many days ahead `manage.py ensure_slots` generates slots when not told.
 SLOT_GENERATION_DAYS = env.int("SLOT_GENERATION_DAYS", default=28)

@@ -14,3 +14,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Nothing is collected in tests; without a root WhiteNoise has no directory to warn about.
 STATIC_ROOT = None
+# Member tokens in tests are signed with this (HS256), like a project's JWT secret.
+SUPABASE_JWT_SECRET = "test-supabase-jwt-secret-with-enough-length-for-hs256"
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"member": "10000/min"}}  # noqa: F405

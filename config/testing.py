@@ -39,3 +39,19 @@ def database_url() -> str:
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") and host else ""
     query = urlencode({key: value for key, value in options.items() if isinstance(value, str)})
     return f"postgresql://{user}:{password}@{host}{port}/{settings_dict['NAME']}" + (f"?{query}" if query else "")
+
+
+@contextmanager
+def requests_keep_the_test_connection():
+    """Requests served outside Django's test client (a WSGI app, a live server) close the
+    database connection when they end, which would end the test's transaction. Not inside this."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -59,38 +59,55 @@ as $$
     where id is distinct from p_ignore_booking
 $$;
 
--- The member's use of their entitlement in the period (week or month, in the branch's zone) that
--- contains the item's start: (used, quota, period). No entitlement row means no limit.
-create or replace function app_private.entitlement_use(
-    p_kind text, p_item_id uuid, p_member_id uuid, p_ignore_booking uuid default null,
-    out used integer, out quota integer, out period text
+-- A member's use of an entitlement in the period (week or month, in the given zone) that contains
+-- a moment: (used, quota, period, period_start). No entitlement row means no limit (quota null).
+create or replace function app_private.entitlement_period_use(
+    p_member_id uuid, p_benefit_kind text, p_moment timestamptz, p_time_zone text,
+    p_ignore_booking uuid default null,
+    out used integer, out quota integer, out period text, out period_start date
 )
     language plpgsql stable
     set search_path = ''
 as $$
 declare
-    item record := app_private.booking_item(p_kind, p_item_id);
-    period_start timestamp;
+    first_moment timestamptz;
+    last_moment timestamptz;
 begin
     select e.quota, e.period into quota, period
-    from public.entitlements e where e.member_id = p_member_id and e.benefit_kind = item.benefit_kind;
+    from public.entitlements e where e.member_id = p_member_id and e.benefit_kind = p_benefit_kind;
     if not found then
         return;
     end if;
-    period_start := date_trunc(period, item.starts_at at time zone item.time_zone);
+    period_start := date_trunc(period, p_moment at time zone p_time_zone)::date;
+    first_moment := period_start::timestamp at time zone p_time_zone;
+    last_moment := (period_start::timestamp + ('1 ' || period)::interval) at time zone p_time_zone;
     select count(*)::integer into used from (
         select b.id from public.benefit_bookings b join public.benefit_slots s on s.id = b.slot_id
-        where p_kind = 'slot' and b.member_id = p_member_id and b.status in ('confirmed', 'attended', 'no_show')
-          and s.starts_at >= period_start at time zone item.time_zone
-          and s.starts_at < (period_start + ('1 ' || period)::interval) at time zone item.time_zone
+        where p_benefit_kind = 'recovery' and b.member_id = p_member_id
+          and b.status in ('confirmed', 'attended', 'no_show')
+          and s.starts_at >= first_moment and s.starts_at < last_moment
         union all
         select b.id from public.class_bookings b join public.classes c on c.id = b.class_id
-        where p_kind = 'class' and b.member_id = p_member_id and b.status in ('confirmed', 'attended', 'no_show')
-          and c.starts_at >= period_start at time zone item.time_zone
-          and c.starts_at < (period_start + ('1 ' || period)::interval) at time zone item.time_zone
+        where p_benefit_kind = 'class' and b.member_id = p_member_id
+          and b.status in ('confirmed', 'attended', 'no_show')
+          and c.starts_at >= first_moment and c.starts_at < last_moment
     ) counted
     where id is distinct from p_ignore_booking;
 end
+$$;
+
+-- The same, for the period of a slot or class about to be booked.
+create or replace function app_private.entitlement_use(
+    p_kind text, p_item_id uuid, p_member_id uuid, p_ignore_booking uuid default null,
+    out used integer, out quota integer, out period text
+)
+    language sql stable
+    set search_path = ''
+as $$
+    select use.used, use.quota, use.period
+    from app_private.booking_item(p_kind, p_item_id) item,
+         app_private.entitlement_period_use(p_member_id, item.benefit_kind, item.starts_at, item.time_zone,
+                                            p_ignore_booking) use
 $$;
 
 -- Every reason a booking would be refused, not only the first, so the concierge page can answer
@@ -105,7 +122,7 @@ create or replace function app_private.booking_refusals(
     set search_path = ''
 as $$
 declare
-    item record := app_private.booking_item(p_kind, p_item_id);
+    item record;
     member public.members%rowtype;
     taken integer;
     local_start timestamp;
@@ -113,6 +130,7 @@ declare
     clash text;
     things text := case p_kind when 'slot' then 'recovery sessions' else 'classes' end;
 begin
+    select * into item from app_private.booking_item(p_kind, p_item_id);
     select * into member from public.members m where m.id = p_member_id;
     if item.starts_at is null or member.id is null or member.organization_id <> item.organization_id then
         return query select 'not_found', 'CB009', 'That slot, class or member does not exist here.', false;
@@ -326,7 +344,7 @@ create or replace function app_private.book(
     set lock_timeout = '2s'
 as $$
 declare
-    item record := app_private.booking_item(p_kind, p_item_id);
+    item record;
     refusal record;
     set_aside text[] := '{}';
     full_refusal record;
@@ -335,6 +353,8 @@ declare
     booking record;
     member_branch uuid;
 begin
+    -- select into, not :=, so that a missing item reads as nulls and becomes a "not found" refusal
+    select * into item from app_private.booking_item(p_kind, p_item_id);
     perform app_private.lock_booking_rows(p_kind, p_item_id, p_member_id);
     for refusal in select * from app_private.booking_refusals(p_kind, p_item_id, p_member_id) loop
         if not refusal.overridable then

@@ -21,5 +21,6 @@ drop function if exists app_private.raise_refusal(text, text, text);
 drop function if exists app_private.lock_booking_rows(text, uuid, uuid);
 drop function if exists app_private.booking_refusals(text, uuid, uuid, uuid);
 drop function if exists app_private.entitlement_use(text, uuid, uuid, uuid);
+drop function if exists app_private.entitlement_period_use(uuid, text, timestamptz, text, uuid);
 drop function if exists app_private.places_taken(text, uuid, uuid);
 drop function if exists app_private.booking_item(text, uuid);

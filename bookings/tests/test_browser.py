@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 from audit.services import Actor
 from bookings.models import BenefitBooking
 from bookings.services import booking_create
 from bookings.tests.conftest import tomorrow_at
+from config.testing import requests_keep_the_test_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +52,8 @@ class SharedConnectionThread(LiveServerThread):
 def live_url(db):
     connection = connections["default"]
     connection.inc_thread_sharing()
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    keep = requests_keep_the_test_connection()
+    keep.__enter__()
     thread = SharedConnectionThread("127.0.0.1", StaticFilesHandler, connections_override={"default": connection})
     thread.daemon = True
     original_close_all = connections.close_all
@@ -67,8 +67,7 @@ def live_url(db):
     finally:
         thread.terminate()
         connections.close_all = original_close_all
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+        keep.__exit__(None, None, None)
         connection.dec_thread_sharing()
 
 

@@ -1,0 +1,243 @@
+"""Booking endpoints: members book and cancel for themselves; staff search members, book on their
+behalf (with the override, as in the admin) and check them in. Every one calls the booking
+services, so the rules, refusals and audit entries are those of the admin and the member app."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import connection
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.models import AuditSource
+from audit.services import Actor
+from bookings.models import BookingChannel, OverrideReason
+from bookings.selectors import member_search
+from bookings.services import (
+    BookingKind,
+    Override,
+    booking_cancel,
+    booking_check_in,
+    booking_create,
+)
+from config.api import IsMember, IsStaff, Pages
+from config.errors import RuleViolation
+
+
+class BookingRequest(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=BookingKind.choices)
+    item = serializers.UUIDField(help_text="The slot or class to book.")
+    join_waitlist = serializers.BooleanField(default=False, help_text="When full, join the waitlist instead.")
+
+
+class BookingResult(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    capacity_override = serializers.BooleanField()
+    places = serializers.CharField(help_text='For an override: "11 of 10".')
+
+
+def _result(outcome) -> dict:
+    return {
+        "id": outcome.booking_id,
+        "kind": outcome.kind,
+        "status": outcome.status,
+        "capacity_override": outcome.capacity_override,
+        "places": outcome.places_after_override,
+    }
+
+
+class MyBooking(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    item = serializers.UUIDField()
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    is_late_cancellation = serializers.BooleanField()
+
+
+class MyBookingPage(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = MyBooking(many=True)
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", int, description="How many per page (default 50, at most 200)."),
+    OpenApiParameter("offset", int, description="Where the page starts."),
+]
+
+MY_BOOKINGS = """
+    select b.id, 'slot', s.id, f.name, s.starts_at, s.ends_at, b.status, b.is_late_cancellation
+    from benefit_bookings b join benefit_slots s on s.id = b.slot_id join facilities f on f.id = s.facility_id
+    where b.member_id = %(member)s
+    union all
+    select b.id, 'class', c.id, c.title, c.starts_at, c.ends_at, b.status, b.is_late_cancellation
+    from class_bookings b join classes c on c.id = b.class_id
+    where b.member_id = %(member)s
+    order by 5 desc, 1
+"""
+
+
+class MyBookings(APIView):
+    """GET: my bookings, newest first. POST: book a slot or class for myself."""
+
+    permission_classes = [IsMember]
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=MyBookingPage)
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute(MY_BOOKINGS, {"member": request.user.member.pk})
+            fields = list(MyBooking().fields)
+            rows = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
+        paginator = Pages()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(MyBooking(page, many=True).data)
+
+    @extend_schema(request=BookingRequest, responses={201: BookingResult})
+    def post(self, request):
+        data = BookingRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = request.user.member
+        outcome = booking_create(
+            kind=data.validated_data["kind"],
+            item_id=data.validated_data["item"],
+            member_id=member.pk,
+            actor=Actor.member(member),
+            channel=BookingChannel.API,
+            source=AuditSource.API,
+            join_waitlist=data.validated_data["join_waitlist"],
+        )
+        return Response(_result(outcome), status=status.HTTP_201_CREATED)
+
+
+class CancelResult(serializers.Serializer):
+    status = serializers.CharField()
+    late_cancellation = serializers.BooleanField()
+
+
+def _kind_of_booking(booking_id: uuid.UUID, member_id: uuid.UUID | None = None) -> str:
+    """Which table holds the booking (and, for a member, only their own): else not found."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select 'slot' from benefit_bookings where id = %(id)s"
+            " and (%(member)s::uuid is null or member_id = %(member)s) union all"
+            " select 'class' from class_bookings where id = %(id)s"
+            " and (%(member)s::uuid is null or member_id = %(member)s)",
+            {"id": booking_id, "member": member_id},
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise RuleViolation("not_found", "That booking does not exist.")
+    return row[0]
+
+
+class CancelMyBooking(APIView):
+    """Cancel one of my bookings (another member's answers 404)."""
+
+    permission_classes = [IsMember]
+
+    @extend_schema(request=None, responses=CancelResult)
+    def post(self, request, booking_id: uuid.UUID):
+        member = request.user.member
+        outcome = booking_cancel(
+            kind=_kind_of_booking(booking_id, member.pk),
+            booking_id=booking_id,
+            actor=Actor.member(member),
+            source=AuditSource.API,
+        )
+        return Response({"status": "cancelled", "late_cancellation": outcome.late})
+
+
+# Staff endpoints
+
+
+class MemberMatchSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    member_number = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    status = serializers.CharField()
+    home_branch = serializers.CharField()
+
+
+class MemberSearchQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=100, help_text="Start of a name, email, member number or phone number.")
+
+
+@extend_schema(parameters=[MemberSearchQuery], responses=MemberMatchSerializer(many=True))
+class StaffMemberSearch(APIView):
+    permission_classes = [IsStaff]
+    required_permissions = ["members.view_member"]
+
+    def get(self, request):
+        query = MemberSearchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        matches = member_search(query.validated_data["q"])
+        return Response(MemberMatchSerializer(matches, many=True).data)
+
+
+class OverrideRequest(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=OverrideReason.choices)
+    note = serializers.CharField(max_length=500)
+
+
+class StaffBookingRequest(BookingRequest):
+    member = serializers.UUIDField()
+    override = OverrideRequest(required=False, help_text="Only for staff with the override permission.")
+
+
+class StaffBookings(APIView):
+    """Book on a member's behalf, as the concierge flow does."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=StaffBookingRequest, responses={201: BookingResult})
+    def post(self, request):
+        data = StaffBookingRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = data.validated_data["kind"]
+        add_permission = "bookings.add_benefitbooking" if kind == BookingKind.SLOT else "bookings.add_classbooking"
+        if not request.user.has_perm(add_permission):
+            raise RuleViolation("permission_denied", "You may not book this kind of booking.")
+        override = data.validated_data.get("override")
+        outcome = booking_create(
+            kind=kind,
+            item_id=data.validated_data["item"],
+            member_id=data.validated_data["member"],
+            actor=Actor.staff(request.user),
+            channel=BookingChannel.CONCIERGE,
+            source=AuditSource.API,
+            booked_by=request.user,
+            override=Override(override["reason_code"], override["note"]) if override else None,
+            join_waitlist=data.validated_data["join_waitlist"],
+        )
+        return Response(_result(outcome), status=status.HTTP_201_CREATED)
+
+
+class CheckInResult(serializers.Serializer):
+    status = serializers.CharField()
+
+
+class StaffCheckIn(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses=CheckInResult)
+    def post(self, request, booking_id: uuid.UUID):
+        kind = _kind_of_booking(booking_id)
+        change = "bookings.change_benefitbooking" if kind == BookingKind.SLOT else "bookings.change_classbooking"
+        if not request.user.has_perm(change):
+            raise RuleViolation("permission_denied", "You may not check members in.")
+        new_status = booking_check_in(
+            kind=kind, booking_id=booking_id, actor=Actor.staff(request.user), source=AuditSource.API
+        )
+        return Response({"status": new_status})

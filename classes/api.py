@@ -1,0 +1,55 @@
+"""Member endpoint for classes: the organization's classes of a day, with places left."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+
+from bookings.models import PLACE_HOLDING_STATUSES
+from classes.models import ScheduledClass
+from config.api import IsMember
+
+
+class ClassSerializer(serializers.ModelSerializer):
+    remaining = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScheduledClass
+        fields = [
+            "id", "branch", "title", "instructor", "starts_at", "ends_at", "capacity", "remaining", "is_cancelled",
+        ]  # fmt: skip
+
+    def get_remaining(self, scheduled) -> int:
+        return max(scheduled.capacity - scheduled.taken, 0)
+
+
+class ClassQuery(serializers.Serializer):
+    branch = serializers.UUIDField(required=False)
+    date = serializers.DateField(required=False, help_text="A day in the member's branch's zone; default today.")
+
+
+@extend_schema(parameters=[ClassQuery])
+class ClassList(generics.ListAPIView):
+    permission_classes = [IsMember]
+    serializer_class = ClassSerializer
+
+    def get_queryset(self):
+        query = ClassQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        member = self.request.user.member
+        zone = member.home_branch.zone
+        day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
+        start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        queryset = ScheduledClass.objects.filter(
+            organization_id=member.organization_id,
+            starts_at__gte=start,
+            starts_at__lt=start + datetime.timedelta(days=1),
+        )
+        if "branch" in query.validated_data:
+            queryset = queryset.filter(branch_id=query.validated_data["branch"])
+        holding = Q(bookings__status__in=PLACE_HOLDING_STATUSES)
+        return queryset.annotate(taken=Count("bookings", filter=holding)).order_by("starts_at", "title", "id")

@@ -1,0 +1,134 @@
+"""Member endpoints for recovery facilities: what there is, its slots with places left, and
+generating slots (the same SQL function as the cron job and the member app)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings.models import PLACE_HOLDING_STATUSES
+from config.api import IsMember
+from config.errors import RuleViolation
+from facilities.models import BenefitSlot, Facility
+
+SLOT_GENERATION_CODES = {"22023": "invalid_range", "P0002": "not_found", "42501": "no_member"}
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Facility
+        fields = ["id", "branch", "name", "kind", "capacity", "available_days", "under_maintenance"]
+
+
+class BranchQuery(serializers.Serializer):
+    branch = serializers.UUIDField(required=False)
+
+
+@extend_schema(parameters=[BranchQuery])
+class FacilityList(generics.ListAPIView):
+    """The organization's active facilities, optionally of one branch."""
+
+    permission_classes = [IsMember]
+    serializer_class = FacilitySerializer
+
+    def get_queryset(self):
+        query = BranchQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        queryset = Facility.objects.filter(organization_id=self.request.user.member.organization_id, is_active=True)
+        if "branch" in query.validated_data:
+            queryset = queryset.filter(branch_id=query.validated_data["branch"])
+        return queryset.order_by("name", "id")
+
+
+class SlotSerializer(serializers.ModelSerializer):
+    remaining = serializers.SerializerMethodField()
+    facility_name = serializers.CharField(source="facility.name")
+
+    class Meta:
+        model = BenefitSlot
+        fields = ["id", "facility", "facility_name", "starts_at", "ends_at", "capacity", "remaining"]
+
+    def get_remaining(self, slot) -> int:
+        return max(slot.capacity - slot.taken, 0)
+
+
+class SlotQuery(serializers.Serializer):
+    branch = serializers.UUIDField(required=False)
+    facility = serializers.UUIDField(required=False)
+    date = serializers.DateField(required=False, help_text="A day in the branch's zone; default today.")
+
+
+@extend_schema(parameters=[SlotQuery])
+class SlotList(generics.ListAPIView):
+    """Slots of a day, with the places left."""
+
+    permission_classes = [IsMember]
+    serializer_class = SlotSerializer
+
+    def get_queryset(self):
+        query = SlotQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        member = self.request.user.member
+        zone = member.home_branch.zone
+        day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
+        start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        queryset = BenefitSlot.objects.filter(
+            organization_id=member.organization_id,
+            starts_at__gte=start,
+            starts_at__lt=start + datetime.timedelta(days=1),
+        )
+        if "branch" in query.validated_data:
+            queryset = queryset.filter(facility__branch_id=query.validated_data["branch"])
+        if "facility" in query.validated_data:
+            queryset = queryset.filter(facility_id=query.validated_data["facility"])
+        holding = Q(bookings__status__in=PLACE_HOLDING_STATUSES)
+        return (
+            queryset.select_related("facility")
+            .annotate(taken=Count("bookings", filter=holding))
+            .order_by("starts_at", "facility__name", "id")
+        )
+
+
+class SlotGenerationRequest(serializers.Serializer):
+    branch = serializers.UUIDField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class SlotGenerationResult(serializers.Serializer):
+    created = serializers.IntegerField()
+    already_present = serializers.IntegerField()
+
+
+class SlotGeneration(APIView):
+    """Make sure a branch's slots exist for some days: the member app's `ensure_facility_slots`,
+    called with the member's own token claims, so its checks and its audit entry are the same."""
+
+    permission_classes = [IsMember]
+
+    @extend_schema(request=SlotGenerationRequest, responses=SlotGenerationResult)
+    def post(self, request):
+        data = SlotGenerationRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(request.user.claims)])
+                cursor.execute(
+                    "select created, already_present from public.ensure_facility_slots(%s, %s, %s)",
+                    [data.validated_data["branch"], data.validated_data["start"], data.validated_data["end"]],
+                )
+                created, already_present = cursor.fetchone()
+        except DatabaseError as error:
+            state = getattr(error.__cause__, "sqlstate", None)
+            if state not in SLOT_GENERATION_CODES:
+                raise
+            raise RuleViolation(SLOT_GENERATION_CODES[state], error.__cause__.diag.message_primary) from error
+        return Response({"created": created, "already_present": already_present})

@@ -1,0 +1,155 @@
+"""Members authenticate to the API with their Supabase access token, verified here, locally.
+
+HS256 tokens with the project's JWT secret, or ES256/RS256 tokens with the project's signing keys
+(a JWKS document from a URL, cached, or from a file). The audience must be `authenticated`, the
+token unexpired (with a small leeway), and it must name a member of the organization it carries
+in `app_metadata` (`organization_id`, or the legacy `org_id`; never `user_metadata`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jwt
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from members.models import Member
+
+ASYMMETRIC = {"ES256", "RS256"}
+
+
+class TokenRefused(exceptions.AuthenticationFailed):
+    """401 with a code that says which check the token failed."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(detail=message, code=code)
+
+
+@dataclass
+class MemberPrincipal:
+    """`request.user` for a member's token: the member, and the claims they came with."""
+
+    member: Member
+    claims: dict
+
+    is_authenticated = True
+    is_staff = False
+    is_active = True
+    pk = None
+
+    def has_perm(self, permission: str) -> bool:
+        return False
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def organization_of(claims: dict) -> uuid.UUID | None:
+    app_metadata = claims.get("app_metadata")
+    if not isinstance(app_metadata, dict):
+        return None
+    return _uuid(app_metadata.get("organization_id")) or _uuid(app_metadata.get("org_id"))
+
+
+@lru_cache(maxsize=1)
+def _jwks_client() -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(settings.SUPABASE_JWKS_URL, cache_keys=True, lifespan=settings.SUPABASE_JWKS_CACHE_SECONDS)
+
+
+@lru_cache(maxsize=1)
+def _jwks_file() -> jwt.PyJWKSet:
+    with open(settings.SUPABASE_JWKS_FILE) as document:
+        return jwt.PyJWKSet.from_dict(json.load(document))
+
+
+def _signing_key(token: str, header: dict):
+    algorithm = header.get("alg")
+    if algorithm == "HS256":
+        if not settings.SUPABASE_JWT_SECRET:
+            raise TokenRefused("token_algorithm_not_allowed", "HS256 tokens are not accepted here.")
+        return settings.SUPABASE_JWT_SECRET
+    if algorithm in ASYMMETRIC:
+        try:
+            if settings.SUPABASE_JWKS_FILE:
+                return _jwks_file()[header.get("kid", "")].key
+            if settings.SUPABASE_JWKS_URL:
+                return _jwks_client().get_signing_key_from_jwt(token).key
+        except (KeyError, jwt.PyJWKClientError, jwt.PyJWKError):
+            message = "The token is signed with a key this project does not know."
+            raise TokenRefused("token_unknown_key", message) from None
+    raise TokenRefused("token_algorithm_not_allowed", f"Tokens signed with {algorithm!r} are not accepted.")
+
+
+def verify_token(token: str) -> dict:
+    """The token's claims, or TokenRefused naming the check it failed."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError:
+        raise TokenRefused("token_malformed", "The bearer token is not a JWT.") from None
+    key = _signing_key(token, header)
+    try:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=[header["alg"]],
+            audience=settings.SUPABASE_JWT_AUDIENCE,
+            leeway=settings.SUPABASE_JWT_LEEWAY_SECONDS,
+            options={"require": ["exp", "sub", "aud"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenRefused("token_expired", "The token has expired; sign in again.") from None
+    except jwt.InvalidAudienceError:
+        raise TokenRefused("token_wrong_audience", "The token is not meant for this API.") from None
+    except jwt.InvalidSignatureError:
+        raise TokenRefused("token_bad_signature", "The token's signature does not match.") from None
+    except jwt.MissingRequiredClaimError as error:
+        raise TokenRefused("token_incomplete", f"The token has no {error.claim!r} claim.") from None
+    except jwt.InvalidTokenError:
+        raise TokenRefused("token_malformed", "The token could not be read.") from None
+
+
+class SupabaseTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <Supabase access token>` -> the member it belongs to."""
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        token = header.removeprefix("Bearer ").strip()
+        claims = verify_token(token)
+        user_id, organization_id = _uuid(claims.get("sub")), organization_of(claims)
+        if organization_id is None:
+            raise TokenRefused("token_no_organization", "The token carries no organization in app_metadata.")
+        member = (
+            Member.objects.select_related("home_branch")
+            .filter(auth_user_id=user_id, organization_id=organization_id)
+            .first()
+            if user_id
+            else None
+        )
+        if member is None:
+            raise TokenRefused("unknown_member", "No member of this organization belongs to the token.")
+        return MemberPrincipal(member, claims), token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class SupabaseTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI document describes a member's token."""
+
+    target_class = SupabaseTokenAuthentication
+    name = "supabaseToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT (Supabase access token)"}
