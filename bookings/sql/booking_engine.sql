@@ -246,7 +246,14 @@ declare
     overridden text[] := '{}';
     item record;
 begin
-    if tg_op = 'UPDATE' then
+    if tg_op = 'INSERT' and current_setting('club.booking_function', true) = 'on' then
+        -- app_private.book checked every rule a moment ago, under the same locks; the row it
+        -- inserts only needs the override bookkeeping below
+        holds_place := holds_place and new.capacity_override;
+        if not holds_place then
+            return new;
+        end if;
+    elsif tg_op = 'UPDATE' then
         if new.status = old.status
            or (old.status in ('confirmed', 'attended', 'no_show') and holds_place)
            or new.status = 'cancelled' then
