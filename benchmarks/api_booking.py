@@ -80,9 +80,9 @@ def serve(url: str, port: int) -> subprocess.Popen:
     )  # fmt: skip
     for _ in range(100):
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/schema/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/api/schema/", timeout=5)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not start")
