@@ -45,7 +45,20 @@ class Booking(TenantModel):
     Status = BookingStatus
     Channel = BookingChannel
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="%(class)ss")
+    # The member, slot or class and organization are each checked by a composite foreign key
+    # (item or member, organization) -> (id, organization_id) (bookings/migrations/0002); a
+    # second, single-column check of the same reference would only cost every booking.
+    organization = models.ForeignKey(
+        "clubs.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_constraint=False,
+        db_index=False,  # (organization, created_at) serves it
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="%(class)ss", db_constraint=False
+    )
     status = models.CharField(
         max_length=12,
         choices=BookingStatus.choices,
@@ -131,12 +144,13 @@ def booking_indexes(prefix: str) -> list[models.Index]:
     """Django caps index names at 30 characters, hence a short prefix rather than the table name."""
     return [
         models.Index(fields=["organization", "-created_at"], name=f"{prefix}_org_created_idx"),
-        models.Index(fields=["status"], name=f"{prefix}_status_idx"),
     ]
 
 
 class BenefitBooking(Booking):
-    slot = models.ForeignKey("facilities.BenefitSlot", on_delete=models.PROTECT, related_name="bookings")
+    slot = models.ForeignKey(
+        "facilities.BenefitSlot", on_delete=models.PROTECT, related_name="bookings", db_constraint=False
+    )
 
     class Meta:
         db_table = "benefit_bookings"
@@ -153,7 +167,11 @@ class BenefitBooking(Booking):
 
 class ClassBooking(Booking):
     scheduled_class = models.ForeignKey(
-        "classes.ScheduledClass", on_delete=models.PROTECT, related_name="bookings", db_column="class_id"
+        "classes.ScheduledClass",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        db_column="class_id",
+        db_constraint=False,
     )
 
     class Meta:

@@ -8,6 +8,8 @@
 --   CB005 outside_window         CB010 no_member
 
 -- What is being booked, whichever kind: a recovery slot ('slot') or a class ('class').
+-- PL/pgSQL rather than SQL throughout the engine: its plans are kept for the session, where a SQL
+-- function's would be made again on every call, inside every booking.
 create or replace function app_private.booking_item(
     p_kind text,
     p_item_id uuid,
@@ -23,40 +25,54 @@ create or replace function app_private.booking_item(
     out benefit_kind text,
     out title text
 )
-    language sql stable
+    language plpgsql stable
     set search_path = ''
 as $$
-    select s.organization_id, f.branch_id, b.time_zone, s.starts_at, s.ends_at, s.capacity,
-           case when not f.is_active then 'the facility is closed'
-                when f.under_maintenance then 'the facility is under maintenance' end,
-           coalesce(st.booking_window_days, 7), coalesce(st.cancellation_cutoff_minutes, 120), 'recovery', f.name
-    from public.benefit_slots s
-    join public.facilities f on f.id = s.facility_id
-    join public.branches b on b.id = f.branch_id
-    left join public.benefit_settings st on st.facility_id = f.id
-    where p_kind = 'slot' and s.id = p_item_id
-    union all
-    select c.organization_id, c.branch_id, b.time_zone, c.starts_at, c.ends_at, c.capacity,
-           case when c.is_cancelled then 'the class is cancelled' end, null, 60, 'class', c.title
-    from public.classes c
-    join public.branches b on b.id = c.branch_id
-    where p_kind = 'class' and c.id = p_item_id
+begin
+    if p_kind = 'slot' then
+        select s.organization_id, f.branch_id, b.time_zone, s.starts_at, s.ends_at, s.capacity,
+               case when not f.is_active then 'the facility is closed'
+                    when f.under_maintenance then 'the facility is under maintenance' end,
+               coalesce(st.booking_window_days, 7), coalesce(st.cancellation_cutoff_minutes, 120), 'recovery', f.name
+        into organization_id, branch_id, time_zone, starts_at, ends_at, capacity, closed_reason, window_days,
+             cutoff_minutes, benefit_kind, title
+        from public.benefit_slots s
+        join public.facilities f on f.id = s.facility_id
+        join public.branches b on b.id = f.branch_id
+        left join public.benefit_settings st on st.facility_id = f.id
+        where s.id = p_item_id;
+    elsif p_kind = 'class' then
+        select c.organization_id, c.branch_id, b.time_zone, c.starts_at, c.ends_at, c.capacity,
+               case when c.is_cancelled then 'the class is cancelled' end, null, 60, 'class', c.title
+        into organization_id, branch_id, time_zone, starts_at, ends_at, capacity, closed_reason, window_days,
+             cutoff_minutes, benefit_kind, title
+        from public.classes c
+        join public.branches b on b.id = c.branch_id
+        where c.id = p_item_id;
+    end if;
+end
 $$;
 
 -- Places taken: bookings that hold one (confirmed, attended, no-show).
 create or replace function app_private.places_taken(p_kind text, p_item_id uuid, p_ignore_booking uuid default null)
     returns integer
-    language sql stable
+    language plpgsql stable
     set search_path = ''
 as $$
-    select count(*)::integer from (
-        select id from public.benefit_bookings
-        where p_kind = 'slot' and slot_id = p_item_id and status in ('confirmed', 'attended', 'no_show')
-        union all
-        select id from public.class_bookings
-        where p_kind = 'class' and class_id = p_item_id and status in ('confirmed', 'attended', 'no_show')
-    ) holding
-    where id is distinct from p_ignore_booking
+declare
+    taken integer;
+begin
+    if p_kind = 'slot' then
+        select count(*) into taken from public.benefit_bookings
+        where slot_id = p_item_id and status in ('confirmed', 'attended', 'no_show')
+          and id is distinct from p_ignore_booking;
+    else
+        select count(*) into taken from public.class_bookings
+        where class_id = p_item_id and status in ('confirmed', 'attended', 'no_show')
+          and id is distinct from p_ignore_booking;
+    end if;
+    return taken;
+end
 $$;
 
 -- A member's use of an entitlement in the period (week or month, in the given zone) that contains
@@ -81,18 +97,17 @@ begin
     period_start := date_trunc(period, p_moment at time zone p_time_zone)::date;
     first_moment := period_start::timestamp at time zone p_time_zone;
     last_moment := (period_start::timestamp + ('1 ' || period)::interval) at time zone p_time_zone;
-    select count(*)::integer into used from (
-        select b.id from public.benefit_bookings b join public.benefit_slots s on s.id = b.slot_id
-        where p_benefit_kind = 'recovery' and b.member_id = p_member_id
-          and b.status in ('confirmed', 'attended', 'no_show')
-          and s.starts_at >= first_moment and s.starts_at < last_moment
-        union all
-        select b.id from public.class_bookings b join public.classes c on c.id = b.class_id
-        where p_benefit_kind = 'class' and b.member_id = p_member_id
-          and b.status in ('confirmed', 'attended', 'no_show')
-          and c.starts_at >= first_moment and c.starts_at < last_moment
-    ) counted
-    where id is distinct from p_ignore_booking;
+    if p_benefit_kind = 'recovery' then
+        select count(*)::integer into used
+        from public.benefit_bookings b join public.benefit_slots s on s.id = b.slot_id
+        where b.member_id = p_member_id and b.status in ('confirmed', 'attended', 'no_show')
+          and s.starts_at >= first_moment and s.starts_at < last_moment and b.id is distinct from p_ignore_booking;
+    else
+        select count(*)::integer into used
+        from public.class_bookings b join public.classes c on c.id = b.class_id
+        where b.member_id = p_member_id and b.status in ('confirmed', 'attended', 'no_show')
+          and c.starts_at >= first_moment and c.starts_at < last_moment and b.id is distinct from p_ignore_booking;
+    end if;
 end
 $$;
 
@@ -101,13 +116,20 @@ create or replace function app_private.entitlement_use(
     p_kind text, p_item_id uuid, p_member_id uuid, p_ignore_booking uuid default null,
     out used integer, out quota integer, out period text
 )
-    language sql stable
+    language plpgsql stable
     set search_path = ''
 as $$
-    select use.used, use.quota, use.period
-    from app_private.booking_item(p_kind, p_item_id) item,
-         app_private.entitlement_period_use(p_member_id, item.benefit_kind, item.starts_at, item.time_zone,
-                                            p_ignore_booking) use
+declare
+    item record;
+    use record;
+begin
+    select * into item from app_private.booking_item(p_kind, p_item_id);
+    select * into use from app_private.entitlement_period_use(
+        p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
+    used := use.used;
+    quota := use.quota;
+    period := use.period;
+end
 $$;
 
 -- Every reason a booking would be refused, not only the first, so the concierge page can answer
@@ -184,7 +206,8 @@ begin
     if clash is not null then
         return query select 'overlapping', 'CB006', format('The member is already booked at that time: %s.', clash), false;
     end if;
-    use := app_private.entitlement_use(p_kind, p_item_id, p_member_id, p_ignore_booking);
+    select * into use from app_private.entitlement_period_use(
+        p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
     if use.quota is not null and use.used >= use.quota then
         return query select 'entitlement_used_up', 'CB007',
             format('%s of %s %s used this %s.', use.used, use.quota, things, use.period), true;
@@ -198,9 +221,10 @@ end
 $$;
 
 -- Serialise everything that counts places for one slot or class, then for one member: always in
--- that order, so concurrent bookings cannot deadlock. The caller's lock_timeout bounds the wait
--- (a refusal with SQLSTATE 55P03, "busy, try again"). Tests may switch the lock off to show that
--- the race is real without it.
+-- that order, so concurrent bookings cannot deadlock. Transaction-scoped advisory locks (keyed by
+-- kind and id) rather than row locks: they write nothing, yet every door takes the same ones. The
+-- caller's lock_timeout bounds the wait (a refusal with SQLSTATE 55P03, "busy, try again"). Tests
+-- may switch the lock off to show that the race is real without it.
 create or replace function app_private.lock_booking_rows(p_kind text, p_item_id uuid, p_member_id uuid)
     returns void
     language plpgsql volatile
@@ -210,12 +234,8 @@ begin
     if current_setting('club.skip_booking_lock_for_tests', true) = 'on' then
         return;
     end if;
-    if p_kind = 'slot' then
-        perform from public.benefit_slots where id = p_item_id for no key update;
-    else
-        perform from public.classes where id = p_item_id for no key update;
-    end if;
-    perform from public.members where id = p_member_id for no key update;
+    perform pg_advisory_xact_lock(case p_kind when 'slot' then 7471 else 7472 end, hashtext(p_item_id::text));
+    perform pg_advisory_xact_lock(7473, hashtext(p_member_id::text));
 end
 $$;
 
@@ -240,7 +260,7 @@ create or replace function app_private.enforce_booking_rules() returns trigger
 as $$
 declare
     kind text := tg_argv[0];
-    item_id uuid := (to_jsonb(new) ->> tg_argv[1])::uuid;
+    item_id uuid;
     holds_place boolean := new.status in ('confirmed', 'attended', 'no_show');
     refusal record;
     overridden text[] := '{}';
@@ -262,6 +282,7 @@ begin
     elsif new.status = 'cancelled' then
         return new;
     end if;
+    item_id := (to_jsonb(new) ->> tg_argv[1])::uuid;
     perform app_private.lock_booking_rows(kind, item_id, new.member_id);
     for refusal in select * from app_private.booking_refusals(kind, item_id, new.member_id, new.id) loop
         if refusal.overridable and (new.capacity_override or not holds_place) then
@@ -358,7 +379,6 @@ declare
     new_status text := 'confirmed';
     override boolean := false;
     booking record;
-    member_branch uuid;
 begin
     -- select into, not :=, so that a missing item reads as nulls and becomes a "not found" refusal
     select * into item from app_private.booking_item(p_kind, p_item_id);
@@ -416,7 +436,6 @@ begin
     end if;
     perform set_config('club.booking_function', '', true);
 
-    select m.home_branch_id into member_branch from public.members m where m.id = p_member_id;
     perform app_private.audit_record(
         p_action => case when override then 'booking.capacity_overridden'
                          when new_status = 'waitlisted' then 'booking.waitlisted'
@@ -526,7 +545,7 @@ begin
             join public.members m on m.id = w.member_id
             order by w.created_at, w.id
         loop
-            perform from public.members where id = candidate.member_id for no key update;
+            perform pg_advisory_xact_lock(7473, hashtext(candidate.member_id::text));
             select * into blocking from app_private.booking_refusals(p_kind, item_id, candidate.member_id, candidate.id)
             limit 1;
             if blocking.code is not null then

@@ -206,8 +206,10 @@ def test_without_the_lock_the_race_overbooks(rush):
 def test_a_request_that_cannot_get_the_lock_in_time_is_told_to_try_again(rush):
     """Someone holds the slot (a long booking transaction elsewhere): no hanging, a clear answer."""
     member, _ = rush.contenders[0]
+    other_member, _ = rush.contenders[1]
     with committed_connection() as holder:
-        holder.execute("select from benefit_slots where id = %s for update", [rush.slot])
+        # another booking of the same slot, in progress: it holds the slot's lock
+        holder.execute("select app_private.lock_booking_rows('slot', %s, %s)", [rush.slot, other_member])
         with pytest.raises(RuleViolation) as refusal:
             booking_create(kind="slot", item_id=rush.slot, member_id=member, actor=Actor.system("t"),
                            channel="concierge", source="command")  # fmt: skip
