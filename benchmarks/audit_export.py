@@ -92,7 +92,8 @@ def admin_export(url: str, start: str) -> tuple[float, int]:
         "from django.contrib.auth.models import Group\n"
         "user, _ = get_user_model().objects.get_or_create(username='bench-manager', defaults={'is_staff': True})\n"
         "user.groups.add(Group.objects.get(name='Manager'))\n"
-        "client = Client(SERVER_NAME='localhost'); client.force_login(user)"
+        "client = Client(SERVER_NAME='localhost'); client.force_login(user)\n"
+        "client.get('/admin/')  # a warm server: URLs and views loaded before the timing starts"
     )
     work = (
         f"response = client.get('/admin/audit/auditlog/export/csv/', {{'occurred_from': {start[:10]!r}}})\n"
@@ -132,10 +133,13 @@ def booking_cost(url: str, bookings: int = 2000) -> tuple[float, float]:
             [org, facility, 2 * bookings],
         ).fetchall()
         db.commit()
-        # One round trip each, as a booking function would do it.
+        # One round trip each, as the booking function does it: the flag it sets tells the rules
+        # trigger and the direct-insert audit trigger that the caller has done their work, so the
+        # only difference between the two statements is the audit entry.
         insert = (
-            "insert into benefit_bookings (id, organization_id, member_id, slot_id, channel)"
-            " values (gen_random_uuid(), %s, %s, %s, 'concierge') returning id"
+            "with flag as (select set_config('club.booking_function', 'on', true))"
+            " insert into benefit_bookings (id, organization_id, member_id, slot_id, channel)"
+            " select gen_random_uuid(), %s, %s, %s, 'concierge' from flag returning id"
         )
         with_entry = (
             f"with booking as ({insert}) select app_private.audit_record('booking.created', 'booking',"
