@@ -56,15 +56,6 @@ class ConfirmForm(forms.Form):
             for name in ("override", "override_reason_code", "override_note"):
                 del self.fields[name]
 
-    def clean(self):
-        data = super().clean()
-        if data.get("override"):
-            if not data.get("override_reason_code"):
-                self.add_error("override_reason_code", "Choose a reason for the override.")
-            if not (data.get("override_note") or "").strip():
-                self.add_error("override_note", "Say why, for the record.")
-        return data
-
 
 class ConciergeFlow:
     """The flow's views, mounted by the bookings admin under /admin/bookings/new/."""

@@ -22,6 +22,11 @@ class BookingStatus(models.TextChoices):
 PLACE_HOLDING_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
 
 
+def places_taken() -> models.Count:
+    """An annotation for slots and classes: their bookings that hold a place."""
+    return models.Count("bookings", filter=models.Q(bookings__status__in=PLACE_HOLDING_STATUSES))
+
+
 class BookingChannel(models.TextChoices):
     CONCIERGE = "concierge", "Concierge (staff)"
     MEMBER_APP = "member_app", "Member app"

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from bookings.services import BookingKind
+from clubs.models import local_day_bounds
 
 NEARBY = datetime.timedelta(hours=1)
 
@@ -124,8 +125,7 @@ def bookable_items(
     """The slots or classes of a branch on a (branch-local) day, with places left, the member's own
     bookings nearby, and their entitlement use: three queries, whatever the number of items."""
     zone = ZoneInfo(time_zone)
-    start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=zone)
+    start, end = local_day_bounds(day, zone)
     params = {"branch": branch_id, "member": member_id, "start": start, "end": end}
     with connection.cursor() as cursor:
         cursor.execute(_ITEMS[kind], params)

@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.db.models import Count, Q
 
 from audit.admin_mixins import AuditedModelAdmin
-from bookings.models import PLACE_HOLDING_STATUSES
+from bookings.models import places_taken
 from classes.models import ScheduledClass
 from clubs.admin import branch_local
 
@@ -17,8 +16,7 @@ class ScheduledClassAdmin(AuditedModelAdmin):
     ordering = ["starts_at"]
 
     def get_queryset(self, request):
-        holding_a_place = Q(bookings__status__in=PLACE_HOLDING_STATUSES)
-        return super().get_queryset(request).annotate(booked_count=Count("bookings", filter=holding_a_place))
+        return super().get_queryset(request).annotate(booked_count=places_taken())
 
     @admin.display(description="Starts (branch time)", ordering="starts_at")
     def starts(self, scheduled_class: ScheduledClass) -> str:

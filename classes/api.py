@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Count, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from bookings.models import PLACE_HOLDING_STATUSES
+from bookings.models import places_taken
 from classes.models import ScheduledClass
+from clubs.models import local_day_bounds
 from config.api import IsMember
 
 
@@ -43,13 +41,10 @@ class ClassList(generics.ListAPIView):
         member = self.request.user.member
         zone = member.home_branch.zone
         day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
-        start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        start, end = local_day_bounds(day, zone)
         queryset = ScheduledClass.objects.filter(
-            organization_id=member.organization_id,
-            starts_at__gte=start,
-            starts_at__lt=start + datetime.timedelta(days=1),
+            organization_id=member.organization_id, starts_at__gte=start, starts_at__lt=end
         )
         if "branch" in query.validated_data:
             queryset = queryset.filter(branch_id=query.validated_data["branch"])
-        holding = Q(bookings__status__in=PLACE_HOLDING_STATUSES)
-        return queryset.annotate(taken=Count("bookings", filter=holding)).order_by("starts_at", "title", "id")
+        return queryset.annotate(taken=places_taken()).order_by("starts_at", "title", "id")

@@ -1,5 +1,6 @@
 """The club itself: organizations (tenants) and their branches, plus the base every tenant table shares."""
 
+import datetime
 import uuid
 import zoneinfo
 
@@ -7,6 +8,13 @@ from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
+
+
+def local_day_bounds(day: datetime.date, zone: zoneinfo.ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
+    """A day of a branch's calendar as instants [start, end): local midnight to local midnight,
+    23 or 25 hours long on the days clocks change."""
+    start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+    return start, datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=zone)
 
 
 def validate_time_zone(value: str) -> None:

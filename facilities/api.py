@@ -3,18 +3,17 @@ generating slots (the same SQL function as the cron job and the member app)."""
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.models import PLACE_HOLDING_STATUSES
+from bookings.models import places_taken
+from clubs.models import local_day_bounds
 from config.api import IsMember
 from config.errors import RuleViolation
 from facilities.models import BenefitSlot, Facility
@@ -79,20 +78,17 @@ class SlotList(generics.ListAPIView):
         member = self.request.user.member
         zone = member.home_branch.zone
         day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
-        start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        start, end = local_day_bounds(day, zone)
         queryset = BenefitSlot.objects.filter(
-            organization_id=member.organization_id,
-            starts_at__gte=start,
-            starts_at__lt=start + datetime.timedelta(days=1),
+            organization_id=member.organization_id, starts_at__gte=start, starts_at__lt=end
         )
         if "branch" in query.validated_data:
             queryset = queryset.filter(facility__branch_id=query.validated_data["branch"])
         if "facility" in query.validated_data:
             queryset = queryset.filter(facility_id=query.validated_data["facility"])
-        holding = Q(bookings__status__in=PLACE_HOLDING_STATUSES)
         return (
             queryset.select_related("facility")
-            .annotate(taken=Count("bookings", filter=holding))
+            .annotate(taken=places_taken())
             .order_by("starts_at", "facility__name", "id")
         )
 
