@@ -36,7 +36,7 @@ class Actor:
 
     @classmethod
     def member(cls, member) -> Actor:
-        return cls(ActorType.MEMBER, str(member.auth_user_id or member.pk), member.full_name)
+        return cls(ActorType.MEMBER, str(member.auth_user_id or member.id), member.full_name)
 
     @classmethod
     def system(cls, name: str) -> Actor:

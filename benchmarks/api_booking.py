@@ -2,25 +2,30 @@
 
     .venv/bin/python benchmarks/api_booking.py [--members 100000] [--seconds 20]
 
+Needs wrk, an HTTP load generator written in C (Debian: `apt-get install wrk`). The clients share
+this machine's cores with the server and the database, as pgbench's do in the baseline; a client
+in C leaves them as much as it can.
+
 Same database as benchmarks/booking.py (a year of slots for 20 facilities, N members), and in
 the same run the same plain-SQL baseline (pgbench driving a PL/pgSQL booking function). Then
-gunicorn serves the app with 4 workers and 16 client threads POST /api/v1/bookings for random
-slots with random members' tokens. Prints bookings per second, the ratio to the baseline, the
-latency percentiles, and the overbooked slots afterwards.
+gunicorn serves the app as in production (`gunicorn config.wsgi --workers 4`) and wrk keeps 16
+connections busy with POST /api/v1/bookings for random slots with random members' tokens: a few
+seconds to warm the workers up, then the measured run. Prints bookings per second, the ratio to
+the baseline, latency percentiles, the CPU time each booking cost the gunicorn workers, PostgreSQL
+and the clients, and the overbooked slots afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
-import random
+import resource
+import shutil
 import socket
-import statistics
 import subprocess
-import threading
+import tempfile
 import time
+from pathlib import Path
 
 import jwt
 import psycopg
@@ -31,6 +36,8 @@ from common import PROJECT_DIR, PYTHON, fresh_database, ratio, setup_django, tim
 SECRET = "benchmark-jwt-secret-with-enough-length-for-hs256"
 CLIENTS, WORKERS = 16, 4
 BOOKING_BENCHMARK_CLIENTS = 8
+WARM_UP_SECONDS = 5
+WRK_SCRIPT = Path(__file__).with_suffix(".lua")
 
 
 def free_port() -> int:
@@ -39,26 +46,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def tokens(url: str) -> tuple[list[str], list[str]]:
+def write_request_data(url: str, directory: Path) -> tuple[Path, Path]:
+    """Give every member a Supabase user and a signed token; files of tokens and of slot ids."""
     with psycopg.connect(url) as db:
         db.execute("update members set auth_user_id = gen_random_uuid()")
         members = db.execute("select auth_user_id, organization_id from members").fetchall()
         slots = [str(row[0]) for row in db.execute("select id from benefit_slots")]
-    now = int(time.time())
-    signed = [
-        jwt.encode(
-            {
-                "sub": str(user),
-                "aud": "authenticated",
-                "role": "authenticated",
-                "exp": now + 7200,
-                "app_metadata": {"organization_id": str(organization)},
-            },
-            SECRET,
-        )  # fmt: skip
-        for user, organization in members
-    ]
-    return signed, slots
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("vacuum analyze members")
+    expires = int(time.time()) + 7200
+    tokens = directory / "tokens.txt"
+    tokens.write_text(
+        "\n".join(
+            jwt.encode(
+                {
+                    "sub": str(user),
+                    "aud": "authenticated",
+                    "role": "authenticated",
+                    "exp": expires,
+                    "app_metadata": {"organization_id": str(organization)},
+                },
+                SECRET,
+            )
+            for user, organization in members
+        )
+    )
+    slot_ids = directory / "slots.txt"
+    slot_ids.write_text("\n".join(slots))
+    return tokens, slot_ids
 
 
 def serve(url: str, port: int) -> subprocess.Popen:
@@ -75,13 +90,13 @@ def serve(url: str, port: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+        [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
         cwd=PROJECT_DIR, env=env,
     )  # fmt: skip
-    for _ in range(100):
+    for _ in range(150):
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/schema/", timeout=5)
+            requests.get(f"http://127.0.0.1:{port}/api/v1/bookings", timeout=5)  # 401: a worker is up
             return server
         except requests.RequestException:
             time.sleep(0.2)
@@ -89,39 +104,40 @@ def serve(url: str, port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def clients(port: int, seconds: int, signed: list[str], slots: list[str]) -> tuple[int, list[float], dict]:
-    deadline = time.perf_counter() + seconds
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
+def cpu_seconds(*markers: bytes) -> float:
+    """CPU time used so far by the live processes whose command line holds one of `markers`."""
+    ticks = 0
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (process / "cmdline").read_bytes()
+            if any(marker in command for marker in markers):
+                fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
-    def client(seed: int) -> None:
-        # http.client rather than requests: the clients share this machine's two cores with the
-        # server, so the lighter they are, the more of the measurement is the server's.
-        chooser = random.Random(seed)
-        mine, counts = [], {}
-        while time.perf_counter() < deadline:
-            body = json.dumps({"kind": "slot", "item": chooser.choice(slots)})
-            headers = {"Authorization": f"Bearer {chooser.choice(signed)}", "Content-Type": "application/json"}
-            started = time.perf_counter()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("POST", "/api/v1/bookings", body, headers)
-            response = connection.getresponse()
-            response.read()
-            connection.close()
-            mine.append(time.perf_counter() - started)
-            counts[response.status] = counts.get(response.status, 0) + 1
-        with lock:
-            latencies.extend(mine)
-            for code, count in counts.items():
-                statuses[code] = statuses.get(code, 0) + count
 
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses.get(201, 0), latencies, statuses
+def run_wrk(port: int, seconds: int, tokens: Path, slots: Path, seed: int) -> dict:
+    output = subprocess.run(
+        ["wrk", "--threads", "2", "--connections", str(CLIENTS), "--duration", f"{seconds}s", "--timeout", "10s",
+         "--script", str(WRK_SCRIPT), f"http://127.0.0.1:{port}", "--", str(tokens), str(slots), str(seed)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    figures: dict = {"statuses": {}}
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[0] == "status":
+            code = int(words[1])
+            figures["statuses"][code] = figures["statuses"].get(code, 0) + int(words[2])
+        elif len(words) == 2 and words[0] in {"requests", "seconds", "p50_ms", "p95_ms", "p99_ms", "socket_errors"}:
+            figures[words[0]] = float(words[1])
+    return figures
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -129,26 +145,34 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=20)
     options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("This benchmark needs wrk, the HTTP load generator: apt-get install wrk")
     setup_django()
     print(f"API booking benchmark: {options.members:,} members, gunicorn {WORKERS} workers, {CLIENTS} clients")
-    with timed("create, migrate and fill the benchmark database"):
-        url = fresh_database("clubops_bench_api")
-        _, slot_count = fill(url, options.members)
-        signed, slots = tokens(url)
-    # The booking benchmark's baseline is pgbench with 8 clients; with 16 it is shown for reference.
-    warm_up(url, slot_count, options.members)
-    baseline = run_pgbench(url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
-    baseline_16 = run_pgbench(url, CLIENTS, options.seconds, slot_count, options.members)
-    port = free_port()
-    server = serve(url, port)
-    try:
-        booked, latencies, statuses = clients(port, options.seconds, signed, slots)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as directory:
+        with timed("create, migrate and fill the benchmark database"):
+            url = fresh_database("clubops_bench_api")
+            _, slot_count = fill(url, options.members)
+            tokens, slots = write_request_data(url, Path(directory))
+        # The booking benchmark's baseline is pgbench with 8 clients; with 16 it is shown for reference.
+        warm_up(url, slot_count, options.members)
+        baseline = run_pgbench(url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
+        baseline_16 = run_pgbench(url, CLIENTS, options.seconds, slot_count, options.members)
+        port = free_port()
+        server = serve(url, port)
+        try:
+            run_wrk(port, WARM_UP_SECONDS, tokens, slots, seed=1)
+            before = (cpu_seconds(b"gunicorn"), cpu_seconds(b"postgres:"), children_cpu())
+            figures = run_wrk(port, options.seconds, tokens, slots, seed=2)
+            after = (cpu_seconds(b"gunicorn"), cpu_seconds(b"postgres:"), children_cpu())
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     ours, theirs = overbooked(url)
-    latencies.sort()
-    rate = booked / options.seconds
+    booked = figures["statuses"].get(201, 0)
+    rate = booked / figures["seconds"]
+    served, clients_cpu = figures["requests"], after[2] - before[2]
+    server_cpu, database_cpu = after[0] - before[0], after[1] - before[1]
     print()
     print(
         f"baseline (the booking benchmark's: pgbench, {BOOKING_BENCHMARK_CLIENTS} clients, plain PL/pgSQL):"
@@ -156,10 +180,13 @@ def main() -> None:
     )
     print(f"API (POST /api/v1/bookings): {rate:,.0f} bookings/s = {ratio(rate, baseline)} of the baseline"
           f" (goal >= 0.15x); {ratio(rate, baseline_16)} of the 16-client one")  # fmt: skip
-    print(f"responses: {dict(sorted(statuses.items()))}")
-    p95, p99 = (latencies[int(len(latencies) * share)] * 1000 for share in (0.95, 0.99))
-    print(f"latency: median {statistics.median(latencies) * 1000:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms"
-          " (goal p99 < 100 ms)")  # fmt: skip
+    print(f"responses: {dict(sorted(figures['statuses'].items()))}; socket errors: {figures['socket_errors']:.0f}")
+    print(f"latency: median {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms,"
+          f" p99 {figures['p99_ms']:.1f} ms (goal p99 < 100 ms)")  # fmt: skip
+    print(
+        f"CPU per request: gunicorn workers {server_cpu / served * 1000:.2f} ms, PostgreSQL"
+        f" {database_cpu / served * 1000:.2f} ms, wrk {clients_cpu / served * 1000:.2f} ms"
+    )
     print(f"overbooked slots afterwards: {ours} (API), {theirs} (baseline)  (goal 0)")
 
 

@@ -94,7 +94,7 @@ class MyBookings(APIView):
     @extend_schema(parameters=PAGE_PARAMETERS, responses=MyBookingPage)
     def get(self, request):
         with connection.cursor() as cursor:
-            cursor.execute(MY_BOOKINGS, {"member": request.user.member.pk})
+            cursor.execute(MY_BOOKINGS, {"member": request.user.member.id})
             fields = list(MyBooking().fields)
             rows = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
         paginator = Pages()
@@ -109,7 +109,7 @@ class MyBookings(APIView):
         outcome = booking_create(
             kind=data.validated_data["kind"],
             item_id=data.validated_data["item"],
-            member_id=member.pk,
+            member_id=member.id,
             actor=Actor.member(member),
             channel=BookingChannel.API,
             source=AuditSource.API,
@@ -148,7 +148,7 @@ class CancelMyBooking(APIView):
     def post(self, request, booking_id: uuid.UUID):
         member = request.user.member
         outcome = booking_cancel(
-            kind=_kind_of_booking(booking_id, member.pk),
+            kind=_kind_of_booking(booking_id, member.id),
             booking_id=booking_id,
             actor=Actor.member(member),
             source=AuditSource.API,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
@@ -18,6 +19,7 @@ from audit.context import RequestContext, current_request_context
 from audit.services import Actor
 from bookings.models import OverrideReason
 from config.errors import RuleViolation
+from config.sql import prepared_cursor
 
 OVERRIDE_PERMISSION = "bookings.override_capacity"
 # SQLSTATEs of the booking engine -> the rule's code (see the head of booking_engine.sql).
@@ -76,9 +78,15 @@ class CancelOutcome:
 
 
 def _engine(sql: str, params: list) -> tuple:
-    """Run one booking-engine call in its own transaction; refusals become RuleViolation."""
+    """Run one booking-engine call; refusals become RuleViolation.
+
+    The call is one statement, so on its own it is one transaction, without BEGIN and COMMIT
+    round trips; inside a caller's transaction it gets a savepoint, so a refusal leaves the
+    caller's transaction usable.
+    """
+    in_transaction = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with in_transaction, prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
     except DatabaseError as error:

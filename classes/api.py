@@ -39,7 +39,7 @@ class ClassList(generics.ListAPIView):
         query = ClassQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         member = self.request.user.member
-        zone = member.home_branch.zone
+        zone = member.zone
         day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
         start, end = local_day_bounds(day, zone)
         queryset = ScheduledClass.objects.filter(

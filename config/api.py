@@ -82,7 +82,7 @@ class PerMemberThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         user = request.user
         if hasattr(user, "member"):
-            ident = f"member:{user.member.pk}"
+            ident = f"member:{user.member.id}"
         elif user and user.is_authenticated:
             ident = f"user:{user.pk}"
         else:

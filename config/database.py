@@ -26,6 +26,7 @@ from config.errors import ConfigurationError
 
 EMBEDDED_DATABASE_NAME = "clubops"
 SUPABASE_TRANSACTION_POOLER_PORT = 6543
+PREPARE_AFTER_RUNS = 5
 
 
 def database_settings(database_url: str, *, embedded_data_dir: Path) -> dict:
@@ -59,9 +60,13 @@ def parse_database_url(database_url: str) -> dict:
     config["ENGINE"] = "django.db.backends.postgresql"
     if _is_transaction_pooler(config):
         # Supavisor in transaction mode hands each transaction to any server connection, so
-        # server-side cursors (which outlive a transaction) cannot be used. Django already
-        # disables prepared statements for psycopg 3 by default.
+        # neither server-side cursors nor prepared statements (which outlive a transaction) can
+        # be used; Django leaves prepared statements off unless asked.
         config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # Statements run through config.sql.prepared_cursor (the hot paths: a member's token,
+        # the booking engine) are prepared after a few runs on a connection, as psycopg does by default.
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_AFTER_RUNS
     return config
 
 

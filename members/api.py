@@ -36,7 +36,7 @@ class MyEntitlements(APIView):
                      app_private.entitlement_period_use(e.member_id, e.benefit_kind, now(), %s) use
                 where e.member_id = %s order by e.benefit_kind
                 """,
-                [member.home_branch.time_zone, member.pk],
+                [member.time_zone, member.id],
             )
             fields = ["benefit_kind", "quota", "period", "period_starts", "used"]
             return Response([dict(zip(fields, row, strict=True)) for row in cursor.fetchall()])

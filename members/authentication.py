@@ -19,7 +19,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from members.models import Member
+from members.selectors import MemberIdentity, member_identity
 
 ASYMMETRIC = {"ES256", "RS256"}
 
@@ -35,7 +35,7 @@ class TokenRefused(exceptions.AuthenticationFailed):
 class MemberPrincipal:
     """`request.user` for a member's token: the member, and the claims they came with."""
 
-    member: Member
+    member: MemberIdentity
     claims: dict
 
     is_authenticated = True
@@ -130,13 +130,7 @@ class SupabaseTokenAuthentication(BaseAuthentication):
         user_id, organization_id = _uuid(claims.get("sub")), organization_of(claims)
         if organization_id is None:
             raise TokenRefused("token_no_organization", "The token carries no organization in app_metadata.")
-        member = (
-            Member.objects.select_related("home_branch")
-            .filter(auth_user_id=user_id, organization_id=organization_id)
-            .first()
-            if user_id
-            else None
-        )
+        member = member_identity(auth_user_id=user_id, organization_id=organization_id) if user_id else None
         if member is None:
             raise TokenRefused("unknown_member", "No member of this organization belongs to the token.")
         return MemberPrincipal(member, claims), token

@@ -20,7 +20,7 @@ def test_supabase_direct_connection_keeps_sslmode():
     )
     assert config["HOST"] == "db.abcdefghij.supabase.co"
     assert config["PASSWORD"] == "s@cret"
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5}
     assert "DISABLE_SERVER_SIDE_CURSORS" not in config
 
 
@@ -31,13 +31,15 @@ def test_supabase_session_pooler_is_an_ordinary_connection():
     assert config["USER"] == "postgres.abcdefghij"
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert "DISABLE_SERVER_SIDE_CURSORS" not in config
+    assert config["OPTIONS"]["prepare_threshold"] == 5
 
 
-def test_supabase_transaction_pooler_turns_off_server_side_cursors():
+def test_supabase_transaction_pooler_turns_off_server_side_cursors_and_prepared_statements():
     config = parse_database_url(
         "postgresql://postgres.abcdefghij:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres?sslmode=require"
     )
     assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert "prepare_threshold" not in config["OPTIONS"]
 
 
 def test_transaction_pooler_mode_can_be_forced(monkeypatch):

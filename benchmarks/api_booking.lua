@@ -1,0 +1,51 @@
+-- wrk script for benchmarks/api_booking.py: each request books a random slot for a random member.
+-- Arguments: the tokens file, the slots file (one per line) and a seed.
+
+local threads = {}
+
+function setup(thread)
+    thread:set("number", #threads + 1)
+    table.insert(threads, thread)
+end
+
+local function lines(path)
+    local found = {}
+    for line in io.lines(path) do
+        found[#found + 1] = line
+    end
+    return found
+end
+
+function init(args)
+    tokens, slots = lines(args[1]), lines(args[2])
+    math.randomseed(tonumber(args[3]) * 100 + number)
+    statuses = {}
+end
+
+function request()
+    local body = '{"kind": "slot", "item": "' .. slots[math.random(#slots)] .. '"}'
+    local headers = {
+        ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)],
+        ["Content-Type"] = "application/json",
+    }
+    return wrk.format("POST", "/api/v1/bookings", headers, body)
+end
+
+function response(status, headers, body)
+    statuses[status] = (statuses[status] or 0) + 1
+end
+
+-- Lines for the Python side to read: "name value" or "status code count".
+function done(summary, latency, requests)
+    io.write(string.format("requests %d\nseconds %f\n", summary.requests, summary.duration / 1e6))
+    for _, share in ipairs({50, 95, 99}) do
+        io.write(string.format("p%d_ms %f\n", share, latency:percentile(share) / 1000))
+    end
+    local errors = summary.errors
+    io.write(string.format("socket_errors %d\n", errors.connect + errors.read + errors.write + errors.timeout))
+    for _, thread in ipairs(threads) do
+        for code, count in pairs(thread:get("statuses")) do
+            io.write(string.format("status %d %d\n", code, count))
+        end
+    end
+end
