@@ -41,8 +41,6 @@ function done(summary, latency, requests)
     for _, share in ipairs({50, 95, 99}) do
         io.write(string.format("p%d_ms %f\n", share, latency:percentile(share) / 1000))
     end
-    local errors = summary.errors
-    io.write(string.format("socket_errors %d\n", errors.connect + errors.read + errors.write + errors.timeout))
     for _, thread in ipairs(threads) do
         for code, count in pairs(thread:get("statuses")) do
             io.write(string.format("status %d %d\n", code, count))
