@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from audit.models import AuditSource
 from audit.services import Actor
 from bookings.models import BookingChannel, OverrideReason
-from bookings.selectors import member_search
+from bookings.selectors import booking_kind, member_search
 from bookings.services import (
     BookingKind,
     Override,
@@ -123,20 +123,11 @@ class CancelResult(serializers.Serializer):
     late_cancellation = serializers.BooleanField()
 
 
-def _kind_of_booking(booking_id: uuid.UUID, member_id: uuid.UUID | None = None) -> str:
-    """Which table holds the booking (and, for a member, only their own): else not found."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "select 'slot' from benefit_bookings where id = %(id)s"
-            " and (%(member)s::uuid is null or member_id = %(member)s) union all"
-            " select 'class' from class_bookings where id = %(id)s"
-            " and (%(member)s::uuid is null or member_id = %(member)s)",
-            {"id": booking_id, "member": member_id},
-        )
-        row = cursor.fetchone()
-    if row is None:
+def _kind_of_booking(booking_id: uuid.UUID) -> str:
+    kind = booking_kind(booking_id=booking_id)
+    if kind is None:
         raise RuleViolation("not_found", "That booking does not exist.")
-    return row[0]
+    return kind
 
 
 class CancelMyBooking(APIView):
@@ -148,10 +139,11 @@ class CancelMyBooking(APIView):
     def post(self, request, booking_id: uuid.UUID):
         member = request.user.member
         outcome = booking_cancel(
-            kind=_kind_of_booking(booking_id, member.id),
+            kind=_kind_of_booking(booking_id),
             booking_id=booking_id,
             actor=Actor.member(member),
             source=AuditSource.API,
+            only_member_id=member.id,
         )
         return Response({"status": "cancelled", "late_cancellation": outcome.late})
 

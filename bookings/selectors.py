@@ -22,6 +22,13 @@ class Refusal:
     overridable: bool
 
 
+def booking_kind(*, booking_id: uuid.UUID) -> str | None:
+    """Which table holds the booking ("slot" or "class"), or None when there is no such booking."""
+    with connection.cursor() as cursor:
+        cursor.execute("select app_private.booking_kind(%s)", [booking_id])
+        return cursor.fetchone()[0]
+
+
 def booking_refusals(*, kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> list[Refusal]:
     """Every reason this booking would be refused (the engine's own check), not only the first."""
     with connection.cursor() as cursor:

@@ -177,16 +177,19 @@ def booking_cancel(
     actor: Actor,
     source: str,
     reason: str = "",
+    only_member_id: uuid.UUID | None = None,
     context: RequestContext | None = None,
 ) -> CancelOutcome:
-    """Cancel, and give the place to the first waitlisted member who can take it."""
+    """Cancel, and give the place to the first waitlisted member who can take it. With
+    `only_member_id`, another member's booking is refused as not found."""
     _, late, promoted = _engine(
         """
         select status, late, promoted_booking_id from app_private.cancel_booking(
             p_kind => %s, p_booking_id => %s, p_source => %s, p_actor_type => %s, p_actor_id => %s,
-            p_actor_label => %s, p_reason => %s, p_request_id => %s, p_ip_address => %s::inet, p_user_agent => %s)
+            p_actor_label => %s, p_reason => %s, p_only_member_id => %s, p_request_id => %s,
+            p_ip_address => %s::inet, p_user_agent => %s)
         """,
-        [kind, booking_id, source, actor.type, actor.id, actor.label, reason, *_request(context)],
+        [kind, booking_id, source, actor.type, actor.id, actor.label, reason, only_member_id, *_request(context)],
     )
     return CancelOutcome(late=late, promoted_booking_id=promoted)
 

@@ -6,6 +6,8 @@
 --   CB003 started                CB008 full                   CB013 too_early
 --   CB004 unavailable            CB009 not_found              55P03 busy (lock timeout: try again)
 --   CB005 outside_window         CB010 no_member
+-- The file can be run again (every object is created "or replace"): a migration that changes the
+-- engine runs it again, so this file stays the one definition.
 
 -- What is being booked, whichever kind: a recovery slot ('slot') or a class ('class').
 -- PL/pgSQL rather than SQL throughout the engine: its plans are kept for the session, where a SQL
@@ -302,9 +304,9 @@ begin
 end
 $$;
 
-create trigger benefit_bookings_rules before insert or update of status on public.benefit_bookings
+create or replace trigger benefit_bookings_rules before insert or update of status on public.benefit_bookings
     for each row execute function app_private.enforce_booking_rules('slot', 'slot_id');
-create trigger class_bookings_rules before insert or update of status on public.class_bookings
+create or replace trigger class_bookings_rules before insert or update of status on public.class_bookings
     for each row execute function app_private.enforce_booking_rules('class', 'class_id');
 
 -- A row inserted without the booking function (a member app inserting through PostgREST, or
@@ -339,9 +341,9 @@ begin
 end
 $$;
 
-create trigger benefit_bookings_audit_direct after insert on public.benefit_bookings
+create or replace trigger benefit_bookings_audit_direct after insert on public.benefit_bookings
     for each row execute function app_private.audit_direct_booking('slot', 'slot_id');
-create trigger class_bookings_audit_direct after insert on public.class_bookings
+create or replace trigger class_bookings_audit_direct after insert on public.class_bookings
     for each row execute function app_private.audit_direct_booking('class', 'class_id');
 
 -- Book: the one implementation behind the admin's concierge flow, the API, and the member app's
@@ -699,6 +701,21 @@ begin
 end
 $$;
 
+-- Which table holds a booking: 'slot', 'class', or null for an unknown id.
+create or replace function app_private.booking_kind(p_booking_id uuid) returns text
+    language plpgsql stable
+    set search_path = ''
+as $$
+begin
+    if exists (select from public.benefit_bookings where id = p_booking_id) then
+        return 'slot';
+    elsif exists (select from public.class_bookings where id = p_booking_id) then
+        return 'class';
+    end if;
+    return null;
+end
+$$;
+
 create or replace function app_private.book_for_member(p_kind text, p_item_id uuid, p_join_waitlist boolean)
     returns table (booking_id uuid, status text)
     language plpgsql volatile
@@ -725,7 +742,8 @@ create or replace function app_private.cancel_for_member(p_booking_id uuid)
 as $$
 declare
     member public.members := app_private.token_member();
-    kind text := case when exists (select from public.class_bookings where id = p_booking_id) then 'class' else 'slot' end;
+    -- an unknown id is refused as "not found" by cancel_booking
+    kind text := coalesce(app_private.booking_kind(p_booking_id), 'slot');
 begin
     return query
     select c.status, c.late from app_private.cancel_booking(

@@ -4,6 +4,7 @@ drop function if exists public.cancel_booking(uuid);
 drop function if exists public.book_class(uuid, boolean);
 drop function if exists public.book_benefit_slot(uuid, boolean);
 drop function if exists app_private.cancel_for_member(uuid);
+drop function if exists app_private.booking_kind(uuid);
 drop function if exists app_private.book_for_member(text, uuid, boolean);
 drop function if exists app_private.token_member();
 drop function if exists app_private.set_attendance(text, uuid, boolean, text, text, text, text, text, inet, text);

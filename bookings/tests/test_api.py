@@ -100,6 +100,7 @@ def test_another_members_booking_answers_404(client, club, member):
     response = client.post(reverse("api:booking-cancel", args=[theirs.booking_id]), **as_member(member))
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+    assert BenefitBooking.objects.get(pk=theirs.booking_id).status == "confirmed"
     assert [b["id"] for b in client.get(reverse("api:bookings"), **as_member(member)).json()["results"]] == []
 
 
