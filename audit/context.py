@@ -29,13 +29,14 @@ def current_request_context() -> RequestContext:
 
 
 def request_context_from(request) -> RequestContext:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    # META rather than request.headers, which would copy every header of every request
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
     ip_address = request.META.get("REMOTE_ADDR") or None
-    forwarded = request.headers.get("X-Forwarded-For", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.AUDIT_TRUST_X_FORWARDED_FOR and forwarded:
         ip_address = forwarded.split(",")[0].strip() or ip_address
-    return RequestContext(request_id, ip_address, request.headers.get("User-Agent", "")[:500])
+    return RequestContext(request_id, ip_address, request.META.get("HTTP_USER_AGENT", "")[:500])
 
 
 class RequestContextMiddleware:

@@ -122,7 +122,7 @@ class SupabaseTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <Supabase access token>` -> the member it belongs to."""
 
     def authenticate(self, request):
-        header = request.headers.get("Authorization", "")
+        header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.startswith("Bearer "):
             return None
         token = header.removeprefix("Bearer ").strip()
