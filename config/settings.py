@@ -133,6 +133,12 @@ LOGGING = {
     },
 }
 
+# The API's per-member throttle counts in this cache. The default counts in each process, so each
+# gunicorn worker would give a member the whole allowance again: in production point CACHE_URL at
+# a cache the workers share (redis://HOST:6379/0 with the `redis` package, or dbcache://TABLE
+# after `manage.py createcachetable`).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "members.authentication.SupabaseTokenAuthentication",
