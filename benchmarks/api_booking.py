@@ -140,7 +140,7 @@ def children_cpu() -> float:
 
 def measure_rounds(url: str, port: int, options, slot_count: int, tokens: Path, slots: Path) -> dict:
     """Baseline and API in alternating slices, so that both meet the same machine: on a shared
-    virtual machine, speed drifts by a quarter from one minute to the next."""
+    virtual machine, speed drifts by as much as half from one minute to the next."""
     totals = {"baseline": 0.0, "booked": 0, "refused": 0, "seconds": 0.0, "requests": 0, "rounds": []}
     cpu = {"server": 0.0, "database": 0.0, "clients": 0.0}
     for number in range(options.rounds):
