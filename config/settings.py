@@ -146,6 +146,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only in production; the browsable pages while developing
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pages",
     "DEFAULT_THROTTLE_CLASSES": ["config.api.PerMemberThrottle"],
     "DEFAULT_THROTTLE_RATES": {"member": env.str("API_RATE_PER_MEMBER", default="120/min")},
