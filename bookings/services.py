@@ -37,6 +37,7 @@ RULE_CODES = {
     "CB011": "override_needs_reason",
     "CB012": "not_cancellable",
     "CB013": "too_early",
+    "CB014": "override_not_allowed",
     "55P03": "busy",
 }
 BUSY_MESSAGE = "Someone else is booking this right now; try again in a moment."
@@ -117,12 +118,10 @@ def booking_create(
     context: RequestContext | None = None,
 ) -> BookingOutcome:
     """Book a slot or class for a member: confirmed while places remain; when full, the waitlist
-    if asked, or a capacity override if `booked_by` holds the override permission."""
-    if override is not None:
-        if booked_by is None or not booked_by.has_perm(OVERRIDE_PERMISSION):
-            raise RuleViolation("override_not_allowed", "Only staff with the override permission may override.")
-        if override.reason_code not in OverrideReason.values:
-            raise RuleViolation("override_needs_reason", "Choose a reason for the override.")
+    if asked, or a capacity override if `booked_by` holds the override permission (the engine
+    checks it)."""
+    if override is not None and override.reason_code not in OverrideReason.values:
+        raise RuleViolation("override_needs_reason", "Choose a reason for the override.")
     row = _engine(
         """
         select booking_id, status, capacity_override, overridden_rules, places_taken_before, capacity

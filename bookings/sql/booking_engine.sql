@@ -5,7 +5,7 @@
 --   CB002 already_booked         CB007 entitlement_used_up    CB012 not_cancellable
 --   CB003 started                CB008 full                   CB013 too_early
 --   CB004 unavailable            CB009 not_found              55P03 busy (lock timeout: try again)
---   CB005 outside_window         CB010 no_member
+--   CB005 outside_window         CB010 no_member              CB014 override_not_allowed
 -- The file can be run again (every object is created "or replace"): a migration that changes the
 -- engine runs it again, so this file stays the one definition.
 
@@ -241,6 +241,32 @@ begin
 end
 $$;
 
+-- May this staff user book beyond capacity or entitlement? Django's own test (ModelBackend): an
+-- active superuser, or the permission bookings.override_capacity given to the user or one of
+-- their groups. Here so that every door that can override asks the same question.
+create or replace function app_private.staff_may_override(p_user_id integer) returns boolean
+    language plpgsql stable
+    security definer
+    set search_path = ''
+as $$
+begin
+    return exists (
+        select from public.auth_user u
+        where u.id = p_user_id and u.is_active
+          and (u.is_superuser or exists (
+              select from public.auth_permission p
+              join public.django_content_type t on t.id = p.content_type_id
+              where t.app_label = 'bookings' and p.codename = 'override_capacity'
+                and (p.id in (select up.permission_id from public.auth_user_user_permissions up where up.user_id = u.id)
+                     or p.id in (select gp.permission_id
+                                 from public.auth_user_groups ug
+                                 join public.auth_group_permissions gp on gp.group_id = ug.group_id
+                                 where ug.user_id = u.id))
+          ))
+    );
+end
+$$;
+
 create or replace function app_private.raise_refusal(p_code text, p_sqlstate text, p_message text)
     returns void
     language plpgsql volatile
@@ -287,6 +313,11 @@ begin
     item_id := (to_jsonb(new) ->> tg_argv[1])::uuid;
     perform app_private.lock_booking_rows(kind, item_id, new.member_id);
     for refusal in select * from app_private.booking_refusals(kind, item_id, new.member_id, new.id) loop
+        if refusal.overridable and new.capacity_override and holds_place
+           and not app_private.staff_may_override(new.booked_by_user_id) then
+            perform app_private.raise_refusal('override_not_allowed', 'CB014',
+                'Only staff with the override permission may override.');
+        end if;
         if refusal.overridable and (new.capacity_override or not holds_place) then
             -- a manager's recorded decision, or a waitlist place (checked again on promotion)
             overridden := overridden || case refusal.code when 'full' then 'capacity' else 'entitlement' end;
@@ -382,6 +413,10 @@ declare
     override boolean := false;
     booking record;
 begin
+    if coalesce(p_override_code, '') <> '' and not app_private.staff_may_override(p_booked_by_user_id) then
+        perform app_private.raise_refusal('override_not_allowed', 'CB014',
+            'Only staff with the override permission may override.');
+    end if;
     -- select into, not :=, so that a missing item reads as nulls and becomes a "not found" refusal
     select * into item from app_private.booking_item(p_kind, p_item_id);
     perform app_private.lock_booking_rows(p_kind, p_item_id, p_member_id);

@@ -19,6 +19,7 @@ drop trigger if exists class_bookings_rules on public.class_bookings;
 drop trigger if exists benefit_bookings_rules on public.benefit_bookings;
 drop function if exists app_private.enforce_booking_rules();
 drop function if exists app_private.raise_refusal(text, text, text);
+drop function if exists app_private.staff_may_override(integer);
 drop function if exists app_private.lock_booking_rows(text, uuid, uuid);
 drop function if exists app_private.booking_refusals(text, uuid, uuid, uuid);
 drop function if exists app_private.entitlement_use(text, uuid, uuid, uuid);

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.db import DatabaseError, connection, transaction
 
+from access.staff_groups import MANAGER
 from audit.models import AuditLog
 from audit.services import Actor
 from bookings.models import BenefitBooking, BookingStatus, ClassBooking
 from bookings.selectors import bookable_items, booking_refusals
 from bookings.services import (
+    OVERRIDE_PERMISSION,
     BookingKind,
     Override,
     booking_cancel,
@@ -225,6 +228,58 @@ def test_only_staff_with_the_permission_may_override(club, django_user_model):
         "Only staff with the override permission may override.",
         lambda: book(club.slot, club.member, booked_by=clerk, override=Override("vip", "Guest")),
     )
+
+
+def _may_override(user) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("select app_private.staff_may_override(%s)", [user.pk])
+        return cursor.fetchone()[0]
+
+
+def test_the_engine_asks_who_may_override_as_django_does(django_user_model):
+    clerk = django_user_model.objects.create_user(username="clerk", is_staff=True)
+    in_group = django_user_model.objects.create_user(username="lead", is_staff=True)
+    in_group.groups.add(Group.objects.get(name=MANAGER))
+    superuser = django_user_model.objects.create_superuser(username="root")
+    gone = django_user_model.objects.create_superuser(username="gone", is_active=False)
+    granted = manager_user(django_user_model)
+    assert [_may_override(user) for user in (clerk, in_group, superuser, gone, granted)] == [
+        False, True, True, False, True,
+    ]  # fmt: skip
+    assert [user.has_perm(OVERRIDE_PERMISSION) for user in (clerk, in_group, superuser, gone, granted)] == [
+        False, True, True, False, True,
+    ]  # fmt: skip
+
+
+def test_server_code_calling_the_engine_cannot_override_for_staff_without_the_permission(club, django_user_model):
+    clerk = manager_user(django_user_model, with_permission=False)
+    with pytest.raises(DatabaseError) as refusal, connection.cursor() as cursor:
+        cursor.execute(
+            "select * from app_private.book('slot', %s, %s, 'concierge', 'command', 'system', 'x', 'x',"
+            " p_booked_by_user_id => %s, p_override_code => 'vip', p_override_note => 'Guest')",
+            [club.slot.pk, club.member.pk, clerk.pk],
+        )
+    assert refusal.value.__cause__.sqlstate == "CB014"
+
+
+def test_a_direct_insert_sets_capacity_aside_only_for_staff_with_the_permission(club, django_user_model):
+    book(club.slot, club.new_member())
+    book(club.slot, club.new_member())
+    insert = (
+        "insert into benefit_bookings (id, organization_id, member_id, slot_id, status, channel, booked_by_user_id,"
+        " capacity_override, override_reason_code, override_reason)"
+        " values (gen_random_uuid(), %s, %s, %s, 'confirmed', 'concierge', %s, true, 'vip', 'Guest') returning id"
+    )
+    params = [club.member.organization_id, club.member.pk, club.slot.pk]
+    clerk = manager_user(django_user_model, with_permission=False)
+    with pytest.raises(DatabaseError) as refusal, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(insert, [*params, clerk.pk])
+    assert refusal.value.__cause__.sqlstate == "CB014"
+    manager = django_user_model.objects.create_superuser(username="gm")
+    with connection.cursor() as cursor:
+        cursor.execute(insert, [*params, manager.pk])
+        (booking_id,) = cursor.fetchone()
+    assert list(BenefitBooking.objects.get(pk=booking_id).overridden_rules) == ["capacity"]
 
 
 def test_an_override_needs_a_note(club, django_user_model):
