@@ -10,6 +10,7 @@ Configuration mistakes stop the process with one line naming the variable and th
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -100,6 +101,10 @@ def start_embedded_server(data_dir: Path) -> str:
             data_dir.mkdir(parents=True, exist_ok=True)
             _forget_dead_handles(data_dir)
             server = pgserver.get_server(data_dir, cleanup_mode="stop")
+            # atexit runs last-registered first: forget handles of processes that died before
+            # pgserver decides whether this one is the last. runserver's reloader, stopped by
+            # SIGTERM, kills its child before the child can remove its own handle.
+            atexit.register(_forget_dead_handles, data_dir)
             _ensure_database(server)
         except Exception as exc:  # noqa: BLE001 - any failure gets the same one-line advice
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

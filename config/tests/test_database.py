@@ -1,8 +1,13 @@
 """Where the database comes from: DATABASE_URL (Supabase direct or pooled) or the embedded server."""
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -68,13 +73,17 @@ def test_malformed_urls_are_refused_with_the_variable_and_the_fix(url, complaint
 TEST_ONLY_VARIABLES = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
 
 
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def deployer_environment(**env: str) -> dict:
     environment = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
     environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    return environment
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR,
-        env=environment,
+        env=deployer_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -96,6 +105,48 @@ def test_an_embedded_server_that_cannot_start_stops_manage_py_with_one_line(tmp_
     assert result.stderr.strip().count("\n") == 0
     assert "DATABASE_URL is not set and the embedded PostgreSQL" in result.stderr
     assert "set DATABASE_URL" in result.stderr
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def test_a_supervisor_stopping_runserver_stops_the_embedded_server(tmp_path):
+    """SIGTERM to the whole process group (a supervisor's stop): runserver's reloader kills its
+    child before the child forgets its handle, which used to leave PostgreSQL running."""
+    data_dir = tmp_path / "pgdata"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    runserver = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        cwd=PROJECT_DIR,
+        env=deployer_environment(EMBEDDED_DATABASE_DIR=str(data_dir), DEBUG="true"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _answers(f"http://127.0.0.1:{port}/admin/login/"):
+            assert time.monotonic() < deadline and runserver.poll() is None, "runserver did not start"
+            time.sleep(0.5)
+        assert (data_dir / "postmaster.pid").exists()
+        os.killpg(runserver.pid, signal.SIGTERM)
+        runserver.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while (data_dir / "postmaster.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not (data_dir / "postmaster.pid").exists()
+    finally:
+        if runserver.poll() is None:
+            os.killpg(runserver.pid, signal.SIGKILL)
 
 
 def test_production_settings_pass_the_deploy_checklist():
