@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from bookings.models import places_taken
 from classes.models import ScheduledClass
-from clubs.models import local_day_bounds
 from config.api import IsMember
 
 
@@ -39,9 +37,7 @@ class ClassList(generics.ListAPIView):
         query = ClassQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         member = self.request.user.member
-        zone = member.zone
-        day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
-        start, end = local_day_bounds(day, zone)
+        start, end = member.day_bounds(query.validated_data.get("date"))
         queryset = ScheduledClass.objects.filter(
             organization_id=member.organization_id, starts_at__gte=start, starts_at__lt=end
         )

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.models import places_taken
-from clubs.models import local_day_bounds
 from config.api import IsMember
 from config.errors import RuleViolation
 from facilities.models import BenefitSlot, Facility
@@ -76,9 +74,7 @@ class SlotList(generics.ListAPIView):
         query = SlotQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         member = self.request.user.member
-        zone = member.zone
-        day = query.validated_data.get("date") or timezone.localtime(timezone.now(), zone).date()
-        start, end = local_day_bounds(day, zone)
+        start, end = member.day_bounds(query.validated_data.get("date"))
         queryset = BenefitSlot.objects.filter(
             organization_id=member.organization_id, starts_at__gte=start, starts_at__lt=end
         )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 import zoneinfo
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from clubs.models import local_day_bounds
 from config.sql import prepared_cursor
 
 
@@ -23,6 +27,11 @@ class MemberIdentity:
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def day_bounds(self, day: datetime.date | None) -> tuple[datetime.datetime, datetime.datetime]:
+        """Start and end of `day` (default today) in the zone of the member's home branch."""
+        zone = self.zone
+        return local_day_bounds(day or timezone.localtime(timezone.now(), zone).date(), zone)
 
 
 def member_identity(*, auth_user_id: uuid.UUID, organization_id: uuid.UUID) -> MemberIdentity | None:
