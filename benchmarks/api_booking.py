@@ -13,6 +13,13 @@ busy with POST /api/v1/bookings for random slots with random members' tokens. Af
 to warm the workers up, baseline and API take turns for the same time, round after round. Prints
 bookings per second, the ratio to the baseline, latency percentiles, the CPU time each request
 cost the gunicorn workers, PostgreSQL and wrk, and the overbooked slots afterwards.
+
+Each round also measures the two costs no booking endpoint can avoid, to show how far the API is
+from the best any could do here: the booking engine's SQL alone (pgbench, 8 clients, calling
+app_private.book as the API does, no HTTP or Python) and the framework alone (the same gunicorn,
+middleware and a bare DRF view reading the same requests, benchmarks/framework_floor/, no
+authentication or database). Both share the machine's cores, so a request that paid only for
+these two would cost the sum of their times: the printed ceiling, 1 / (1/engine + 1/framework).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import jwt
@@ -38,6 +46,21 @@ CLIENTS, WORKERS = 16, 4
 BOOKING_BENCHMARK_CLIENTS = 8
 WARM_UP_SECONDS = 5
 WRK_SCRIPT = Path(__file__).with_suffix(".lua")
+# The engine as the API calls it, for numbered slots and members; refusals (a member already
+# booked at that hour, a full slot) are answered as the API would, without stopping pgbench.
+ENGINE_SQL = """
+create function bench_engine_book(p_slot integer, p_member integer) returns boolean language plpgsql as $$
+begin
+    perform app_private.book(
+        p_kind => 'slot', p_item_id => (select id from bench_slot_numbers where n = p_slot),
+        p_member_id => (select id from bench_member_numbers where n = p_member), p_channel => 'api',
+        p_source => 'api', p_actor_type => 'member', p_actor_id => p_member::text, p_actor_label => 'bench');
+    return true;
+exception when sqlstate 'CB002' or sqlstate 'CB006' or sqlstate 'CB007' or sqlstate 'CB008' then
+    return false;
+end $$;
+"""
+ENGINE_STATEMENT = "select bench_engine_book(:s, :m);"
 
 
 def free_port() -> int:
@@ -76,9 +99,11 @@ def write_request_data(url: str, directory: Path) -> tuple[Path, Path]:
     return tokens, slot_ids
 
 
-def serve(url: str, port: int) -> subprocess.Popen:
+def serve(url: str, port: int, settings: str = "config.settings") -> subprocess.Popen:
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "PYTHONPATH": str(Path(__file__).parent),  # for framework_floor
         "DATABASE_URL": url,
         "DEBUG": "false",
         "SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
@@ -96,7 +121,7 @@ def serve(url: str, port: int) -> subprocess.Popen:
     )  # fmt: skip
     for _ in range(150):
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/v1/bookings", timeout=5)  # 401: a worker is up
+            requests.get(f"http://127.0.0.1:{port}/api/v1/bookings", timeout=5)  # any answer: a worker is up
             return server
         except requests.RequestException:
             time.sleep(0.2)
@@ -138,16 +163,18 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure_rounds(url: str, port: int, options, slot_count: int, tokens: Path, slots: Path) -> dict:
-    """Baseline and API in alternating slices, so that both meet the same machine: on a shared
-    virtual machine, speed drifts by as much as half from one minute to the next."""
-    totals = {"baseline": 0.0, "booked": 0, "refused": 0, "seconds": 0.0, "requests": 0, "rounds": []}
+def measure_rounds(url: str, ports: dict, options, slot_count: int, tokens: Path, slots: Path) -> dict:
+    """Baseline, API, engine and framework in alternating slices, so that all meet the same
+    machine: on a shared virtual machine, speed drifts by as much as half from one minute to the next."""
+    totals = {"baseline": 0.0, "engine": 0.0, "framework": 0.0, "booked": 0, "refused": 0, "seconds": 0.0,
+              "requests": 0, "rounds": []}  # fmt: skip
     cpu = {"server": 0.0, "database": 0.0, "clients": 0.0}
+    pgbench = partial(run_pgbench, url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
     for number in range(options.rounds):
-        tps = run_pgbench(url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
+        tps = pgbench()
         totals["baseline"] += tps * options.seconds
         before = (cpu_seconds(b"gunicorn"), cpu_seconds(b"postgres:"), children_cpu())
-        figures = run_wrk(port, options.seconds, tokens, slots, seed=number + 2)
+        figures = run_wrk(ports["api"], options.seconds, tokens, slots, seed=number + 2)
         after = (cpu_seconds(b"gunicorn"), cpu_seconds(b"postgres:"), children_cpu())
         for key, spent in zip(cpu, (b - a for a, b in zip(before, after, strict=True)), strict=True):
             cpu[key] += spent
@@ -155,8 +182,16 @@ def measure_rounds(url: str, port: int, options, slot_count: int, tokens: Path, 
         for key in ("booked", "refused", "seconds", "requests"):
             totals[key] += figures[key]
         totals["rounds"].append(figures)
-        print(f"  round {number + 1}: baseline {tps:,.0f}/s, API {booked / figures['seconds']:,.0f}/s,"
-              f" p99 {figures['p99_ms']:.1f} ms", flush=True)  # fmt: skip
+        engine = pgbench(ENGINE_STATEMENT)
+        totals["engine"] += engine * options.seconds
+        bare = run_wrk(ports["framework"], options.seconds, tokens, slots, seed=number + 2)
+        if bare["refused"]:
+            raise SystemExit("the bare DRF view refused requests: see the gunicorn log above")
+        framework = bare["requests"] / bare["seconds"]
+        totals["framework"] += framework * options.seconds
+        print(f"  round {number + 1}: baseline {tps:,.0f}/s, API {booked / figures['seconds']:,.0f}/s"
+              f" (p99 {figures['p99_ms']:.1f} ms); engine alone {engine:,.0f}/s, framework alone {framework:,.0f}/s",
+              flush=True)  # fmt: skip
     totals["cpu_per_request_ms"] = {key: spent / totals["requests"] * 1000 for key, spent in cpu.items()}
     return totals
 
@@ -177,16 +212,22 @@ def main() -> None:
             _, slot_count = fill(url, options.members)
             tokens, slots = write_request_data(url, Path(directory))
         warm_up(url, slot_count, options.members)
-        port = free_port()
-        server = serve(url, port)
+        with psycopg.connect(url) as db:
+            db.execute(ENGINE_SQL)
+        ports = {"api": free_port(), "framework": free_port()}
+        servers = [serve(url, ports["api"]), serve(url, ports["framework"], settings="framework_floor.settings")]
         try:
-            run_wrk(port, WARM_UP_SECONDS, tokens, slots, seed=1)
-            totals = measure_rounds(url, port, options, slot_count, tokens, slots)
+            for port in ports.values():
+                run_wrk(port, WARM_UP_SECONDS, tokens, slots, seed=1)
+            totals = measure_rounds(url, ports, options, slot_count, tokens, slots)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
     ours, theirs = overbooked(url)
-    baseline = totals["baseline"] / (options.rounds * options.seconds)
+    slices = options.rounds * options.seconds
+    baseline, engine, framework = (totals[key] / slices for key in ("baseline", "engine", "framework"))
+    ceiling = 1 / (1 / engine + 1 / framework)
     rate = totals["booked"] / totals["seconds"]
     rounds = totals["rounds"]
     cpu = totals["cpu_per_request_ms"]
@@ -198,6 +239,11 @@ def main() -> None:
     print(f"API (POST /api/v1/bookings): {rate:,.0f} bookings/s = {ratio(rate, baseline)} of the baseline"
           " (goal >= 0.15x)")  # fmt: skip
     print(f"responses: {totals['booked']:,.0f} booked (201), {totals['refused']:,.0f} refused (4xx/5xx)")
+    print(f"the engine's SQL alone (pgbench, {BOOKING_BENCHMARK_CLIENTS} clients): {engine:,.0f}/s"
+          f" = {ratio(engine, baseline)}; the framework alone (bare DRF view, {CLIENTS} clients):"
+          f" {framework:,.0f}/s = {ratio(framework, baseline)}")  # fmt: skip
+    print(f"ceiling for any DRF endpoint calling the engine, with no code of its own: {ceiling:,.0f}/s"
+          f" = {ratio(ceiling, baseline)}; the API reaches {rate / ceiling:.0%} of it")  # fmt: skip
     print(f"latency (the worst round's): median {max(r['p50_ms'] for r in rounds):.1f} ms,"
           f" p95 {max(r['p95_ms'] for r in rounds):.1f} ms, p99 {max(r['p99_ms'] for r in rounds):.1f} ms"
           " (goal p99 < 100 ms)")  # fmt: skip

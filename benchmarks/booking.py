@@ -114,9 +114,12 @@ def fill(url: str, members: int) -> tuple[str, int]:
     return str(branch), slots
 
 
-def run_pgbench(url: str, clients: int, seconds: int, slots: int, members: int) -> float:
+def run_pgbench(
+    url: str, clients: int, seconds: int, slots: int, members: int, statement: str = "select bench_book(:s, :m);"
+) -> float:
+    """Transactions per second of `statement`, run for a random slot number :s and member number :m."""
     script = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)
-    script.write(f"\\set s random(1, {slots})\n\\set m random(1, {members})\nselect bench_book(:s, :m);\n")
+    script.write(f"\\set s random(1, {slots})\n\\set m random(1, {members})\n{statement}\n")
     script.close()
     match = re.search(r"host=([^&]+)", url)
     dbname = urlsplit(url).path.lstrip("/")
