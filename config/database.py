@@ -28,6 +28,7 @@ from config.errors import ConfigurationError
 EMBEDDED_DATABASE_NAME = "clubops"
 SUPABASE_TRANSACTION_POOLER_PORT = 6543
 PREPARE_AFTER_RUNS = 5
+TCP_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 def database_settings(database_url: str, *, embedded_data_dir: Path) -> dict:
@@ -58,7 +59,12 @@ def parse_database_url(database_url: str) -> dict:
             raise ConfigurationError(f"DATABASE_URL could not be parsed ({exc}): {fix}") from None
     if not config.get("NAME"):
         raise ConfigurationError(f"DATABASE_URL names no database: {fix}")
-    config["ENGINE"] = "django.db.backends.postgresql"
+    config["ENGINE"] = "config.db_backend"  # Django's, with a cheaper health check (see there)
+    # A connection whose network path died without a word is found by the kernel within a
+    # minute (the health check in config/db_backend relies on it); a URL's own values win.
+    options = config.setdefault("OPTIONS", {})
+    for name, value in TCP_KEEPALIVES.items():
+        options.setdefault(name, value)
     if _is_transaction_pooler(config):
         # Supavisor in transaction mode hands each transaction to any server connection, so
         # neither server-side cursors nor prepared statements (which outlive a transaction) can
@@ -67,7 +73,7 @@ def parse_database_url(database_url: str) -> dict:
     else:
         # Statements run through config.sql.prepared_cursor (the hot paths: a member's token,
         # the booking engine) are prepared after a few runs on a connection, as psycopg does by default.
-        config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_AFTER_RUNS
+        options["prepare_threshold"] = PREPARE_AFTER_RUNS
     return config
 
 

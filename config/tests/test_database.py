@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from config.database import parse_database_url
+from config.database import TCP_KEEPALIVES, parse_database_url
 from config.errors import ConfigurationError
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -25,8 +25,14 @@ def test_supabase_direct_connection_keeps_sslmode():
     )
     assert config["HOST"] == "db.abcdefghij.supabase.co"
     assert config["PASSWORD"] == "s@cret"
-    assert config["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5}
+    assert config["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5, **TCP_KEEPALIVES}
     assert "DISABLE_SERVER_SIDE_CURSORS" not in config
+
+
+def test_a_urls_own_keepalive_settings_win():
+    config = parse_database_url("postgresql://u:p@db.example.com:5432/club?keepalives_idle=120")
+    assert config["OPTIONS"]["keepalives_idle"] == 120
+    assert config["OPTIONS"]["keepalives_count"] == 3
 
 
 def test_supabase_session_pooler_is_an_ordinary_connection():
@@ -34,7 +40,7 @@ def test_supabase_session_pooler_is_an_ordinary_connection():
         "postgres://postgres.abcdefghij:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres?sslmode=require"
     )
     assert config["USER"] == "postgres.abcdefghij"
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "config.db_backend"
     assert "DISABLE_SERVER_SIDE_CURSORS" not in config
     assert config["OPTIONS"]["prepare_threshold"] == 5
 
