@@ -1,5 +1,5 @@
-"""Django's PostgreSQL backend with a health check that costs no round trip while the
-connection is quiet.
+"""Django's PostgreSQL backend, with a health check that costs no round trip while the
+connection is quiet, and logs that show prepared statements.
 
 Django checks a reused connection (CONN_HEALTH_CHECKS) with `SELECT 1` at the start of every
 request: on Supabase one more network round trip per request, before any real work. A connection
@@ -15,11 +15,26 @@ from __future__ import annotations
 
 import select
 
-from django.db.backends.postgresql import base
-from psycopg import pq
+from django.db.backends.postgresql import base, operations
+from psycopg import ClientCursor, errors, pq
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        """Statements sent apart from their values (config.sql.prepared_cursor) are logged with the
+        values put in, as Django's own are. psycopg keeps no text at all of one it ran prepared,
+        which Django would log, and list in a failed query count, as None."""
+        if isinstance(cursor, ClientCursor) or sql is None:
+            return super().last_executed_query(cursor, sql, params)
+        try:
+            return self.compose_sql(sql, params)
+        except errors.DataError:
+            return sql
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def close_if_health_check_failed(self):
         if self.pool is None and self.health_check_enabled and not self.health_check_done and self._quiet():
             self.health_check_done = True

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 
 from config.database import PREPARE_AFTER_RUNS
 from config.sql import prepared_cursor
@@ -32,3 +33,12 @@ def test_django_counts_its_queries_and_wraps_its_errors(django_assert_num_querie
         cursor.execute(STATEMENT, [1])
     with pytest.raises(DatabaseError), prepared_cursor() as cursor:
         cursor.execute("select 1 / %s", [0])
+
+
+def test_logs_show_the_statements_with_their_values_prepared_or_not():
+    runs = range(PREPARE_AFTER_RUNS + 2)
+    with CaptureQueriesContext(connection) as log:
+        for number in runs:
+            with prepared_cursor() as cursor:
+                cursor.execute(STATEMENT, [number])
+    assert [query["sql"] for query in log.captured_queries] == [STATEMENT % number for number in runs]
