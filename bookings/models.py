@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Value
-from django.db.models.functions import Now
+from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
 from clubs.models import TenantModel
@@ -25,6 +25,11 @@ PLACE_HOLDING_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, Booki
 def places_taken() -> models.Count:
     """An annotation for slots and classes: their bookings that hold a place."""
     return models.Count("bookings", filter=models.Q(bookings__status__in=PLACE_HOLDING_STATUSES))
+
+
+def places_left() -> Greatest:
+    """An annotation for slots and classes: the places still free (none, when overridden beyond)."""
+    return Greatest(models.F("capacity") - places_taken(), Value(0))
 
 
 class BookingChannel(models.TextChoices):

@@ -93,9 +93,7 @@ class DaySchedule:
 
 _ITEMS = {
     BookingKind.SLOT: """
-        select s.id, f.name, s.starts_at, s.ends_at, s.capacity,
-               (select count(*) from benefit_bookings b
-                where b.slot_id = s.id and b.status in ('confirmed', 'attended', 'no_show')),
+        select s.id, f.name, s.starts_at, s.ends_at, s.capacity, app_private.places_taken('slot', s.id),
                not f.is_active or f.under_maintenance,
                (select b.status from benefit_bookings b
                 where b.slot_id = s.id and b.member_id = %(member)s and b.status <> 'cancelled' limit 1)
@@ -104,9 +102,7 @@ _ITEMS = {
         order by s.starts_at, f.name
     """,
     BookingKind.CLASS: """
-        select c.id, c.title, c.starts_at, c.ends_at, c.capacity,
-               (select count(*) from class_bookings b
-                where b.class_id = c.id and b.status in ('confirmed', 'attended', 'no_show')),
+        select c.id, c.title, c.starts_at, c.ends_at, c.capacity, app_private.places_taken('class', c.id),
                c.is_cancelled,
                (select b.status from class_bookings b
                 where b.class_id = c.id and b.member_id = %(member)s and b.status <> 'cancelled' limit 1)

@@ -5,22 +5,19 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from bookings.models import places_taken
+from bookings.models import places_left
 from classes.models import ScheduledClass
 from config.api import IsMember
 
 
 class ClassSerializer(serializers.ModelSerializer):
-    remaining = serializers.SerializerMethodField()
+    remaining = serializers.IntegerField(read_only=True, help_text="Places still free.")
 
     class Meta:
         model = ScheduledClass
         fields = [
             "id", "branch", "title", "instructor", "starts_at", "ends_at", "capacity", "remaining", "is_cancelled",
         ]  # fmt: skip
-
-    def get_remaining(self, scheduled) -> int:
-        return max(scheduled.capacity - scheduled.taken, 0)
 
 
 class ClassQuery(serializers.Serializer):
@@ -43,4 +40,4 @@ class ClassList(generics.ListAPIView):
         )
         if "branch" in query.validated_data:
             queryset = queryset.filter(branch_id=query.validated_data["branch"])
-        return queryset.annotate(taken=places_taken()).order_by("starts_at", "title", "id")
+        return queryset.annotate(remaining=places_left()).order_by("starts_at", "title", "id")

@@ -11,7 +11,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.models import places_taken
+from bookings.models import places_left
 from config.api import IsMember
 from config.errors import RuleViolation
 from facilities.models import BenefitSlot, Facility
@@ -46,15 +46,12 @@ class FacilityList(generics.ListAPIView):
 
 
 class SlotSerializer(serializers.ModelSerializer):
-    remaining = serializers.SerializerMethodField()
+    remaining = serializers.IntegerField(read_only=True, help_text="Places still free.")
     facility_name = serializers.CharField(source="facility.name")
 
     class Meta:
         model = BenefitSlot
         fields = ["id", "facility", "facility_name", "starts_at", "ends_at", "capacity", "remaining"]
-
-    def get_remaining(self, slot) -> int:
-        return max(slot.capacity - slot.taken, 0)
 
 
 class SlotQuery(serializers.Serializer):
@@ -84,7 +81,7 @@ class SlotList(generics.ListAPIView):
             queryset = queryset.filter(facility_id=query.validated_data["facility"])
         return (
             queryset.select_related("facility")
-            .annotate(taken=places_taken())
+            .annotate(remaining=places_left())
             .order_by("starts_at", "facility__name", "id")
         )
 

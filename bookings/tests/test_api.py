@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from audit.models import AuditLog
 from audit.services import Actor
 from bookings.models import BenefitBooking
-from bookings.services import booking_create
+from bookings.services import Override, booking_create
 from bookings.tests.conftest import tomorrow_at
 from classes.tests.factories import ScheduledClassFactory
 from clubs.tests.factories import BranchFactory
@@ -49,6 +49,17 @@ def test_member_lists_facilities_slots_with_places_and_classes(client, club, mem
     assert [(slot["id"], slot["remaining"]) for slot in slots["results"]] == [(str(club.slot.pk), 0)]
     classes = client.get(reverse("api:classes"), {"date": day}, **as_member(member)).json()
     assert [(item["title"], item["remaining"]) for item in classes["results"]] == [("Yoga", 2)]
+
+
+def test_a_slot_overridden_beyond_capacity_shows_no_places_left(client, club, member, manager):
+    fill(club)
+    booking_create(
+        kind="slot", item_id=club.slot.pk, member_id=club.new_member().pk, actor=Actor.staff(manager),
+        channel="concierge", source="admin", booked_by=manager, override=Override("vip", "Guest"),
+    )  # fmt: skip
+    day = tomorrow_at(0).date().isoformat()
+    slots = client.get(reverse("api:slots"), {"date": day}, **as_member(member)).json()
+    assert [slot["remaining"] for slot in slots["results"]] == [0]
 
 
 def test_member_books_lists_and_cancels(client, club, member):
