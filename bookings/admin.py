@@ -13,30 +13,58 @@ from audit.models import AuditSource
 from audit.services import Actor
 from bookings.concierge import ConciergeFlow
 from bookings.models import BenefitBooking, Booking, ClassBooking
-from bookings.services import BookingKind, booking_cancel, booking_check_in, booking_mark_no_show
+from bookings.services import BookingKind, CancelOutcome, booking_cancel, booking_check_in, booking_mark_no_show
+from clubs import localtime
+from clubs.admin_time import branch_day_filter, branch_local
 from config.errors import RuleViolation
 from facilities.admin import FacilityFilter
 
 
-def _run_on_each(modeladmin, request, queryset, service, done: str) -> None:
-    """Apply a booking service to each selected booking; report each refusal by member."""
+def _bookings(count: int) -> str:
+    return f"{count} booking" if count == 1 else f"{count} bookings"
+
+
+def _run_on_each(modeladmin, request, queryset, service, done: str, announce=None) -> None:
+    """Apply a booking service to each selected booking; report each refusal by member, and
+    whatever `announce(booking, outcome)` has to say of a success."""
     succeeded = 0
     for booking in queryset.select_related("member"):
         try:
-            service(
+            outcome = service(
                 kind=modeladmin.kind, booking_id=booking.pk, actor=Actor.staff(request.user), source=AuditSource.ADMIN
             )
         except RuleViolation as refusal:
             modeladmin.message_user(request, f"{booking.member.full_name}: {refusal.message}", messages.WARNING)
         else:
             succeeded += 1
+            if announce and (news := announce(modeladmin, booking, outcome)):
+                modeladmin.message_user(request, news, messages.INFO)
     if succeeded:
-        modeladmin.message_user(request, f"{succeeded} bookings {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, f"{_bookings(succeeded)} {done}.", messages.SUCCESS)
+
+
+def _cancellation_news(modeladmin, booking, outcome: CancelOutcome) -> str:
+    """Who got the place, and whether the member cancelled too late to be free of charge."""
+    news = []
+    if outcome.late:
+        news.append(f"{booking.member.full_name} cancelled late (after the cancellation cutoff).")
+    if outcome.promoted_booking_id:
+        promoted = (
+            modeladmin.model.objects.select_related("member", *modeladmin.item_path_to_branch)
+            .filter(pk=outcome.promoted_booking_id)
+            .first()
+        )
+        if promoted is not None:
+            news.append(
+                f"{promoted.member.full_name} moved up from the waitlist to {modeladmin.when(promoted)} "
+                f"in {booking.member.full_name}'s place."
+            )
+    return " ".join(news)
 
 
 @admin.action(description="Cancel the selected bookings (promotes the waitlist)", permissions=["change"])
 def cancel_bookings(modeladmin, request, queryset):
-    _run_on_each(modeladmin, request, queryset, booking_cancel, "cancelled")
+    _run_on_each(modeladmin, request, queryset, booking_cancel, "cancelled", announce=_cancellation_news)
 
 
 @admin.action(description="Check in (attended)", permissions=["change"])
@@ -50,23 +78,82 @@ def mark_no_show(modeladmin, request, queryset):
 
 
 class BookingAdmin(admin.ModelAdmin):
-    """What both booking lists share; subclasses name the slot or class they book."""
+    """What both booking lists share; subclasses name the slot or class they book and how to
+    reach its branch, whose clock every time on these pages is read on."""
 
     kind = ""
     booked_item = ""
+    item_path_to_branch: tuple[str, ...] = ()
     actions = [cancel_bookings, check_in, mark_no_show]
     list_filter = ["status", "channel", "capacity_override", "booked_by_user"]
     search_fields = ["member__member_number", "member__first_name", "member__last_name", "member__email"]
     list_per_page = 50
 
     def get_list_display(self, request):
-        return ["member", self.booked_item, "status", "override_badge", "channel", "booked_by_user", "created_at"]
+        return ["member", "booked_item_and_time", "status", "override_badge", "channel", "booked_by_user", "booked_at"]
 
-    def get_list_select_related(self, request):
-        return ["member", "booked_by_user"]
+    def get_queryset(self, request):
+        # The list and the record page both read the member, who booked, the item and its branch.
+        return super().get_queryset(request).select_related("member", "booked_by_user", *self.item_path_to_branch)
+
+    # The record page: plain words, times on the branch's clock, the override only where there is one.
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["member", "booked_item_and_time", "status", "channel", "booked_by_user", "booked_at"]}),
+            ("Attendance and cancellation", {"fields": ["checked_in", "cancelled", "late_cancellation"]}),
+        ]
+        if obj is not None and obj.capacity_override:
+            override = ["override_reason_code", "override_reason", "set_aside"]
+            fieldsets.append(("Capacity override", {"fields": override}))
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return [name for _, options in self.get_fieldsets(request, obj) for name in options["fields"]]
+
+    def item(self, booking):
+        raise NotImplementedError
+
+    def branch(self, booking):
+        raise NotImplementedError
+
+    def when(self, booking) -> str:
+        """Sauna, Tue 1 Dec 2026, 18:00–18:30 EST"""
+        item = self.item(booking)
+        return f"{item_title(item)}, {localtime.local_range(item.starts_at, item.ends_at, self.branch(booking))}"
+
+    @admin.display(description="Booked for")
+    def booked_item_and_time(self, booking) -> str:
+        return self.when(booking)
+
+    @admin.display(description="Booked at (branch time)", ordering="created_at")
+    def booked_at(self, booking) -> str:
+        return branch_local(booking.created_at, self.branch(booking))
+
+    @admin.display(description="Checked in")
+    def checked_in(self, booking) -> str:
+        return branch_local(booking.checked_in_at, self.branch(booking))
+
+    @admin.display(description="Cancelled")
+    def cancelled(self, booking) -> str:
+        return branch_local(booking.cancelled_at, self.branch(booking))
+
+    @admin.display(description="Late cancellation", boolean=True)
+    def late_cancellation(self, booking) -> bool:
+        return booking.is_late_cancellation
+
+    @admin.display(description="What the override set aside")
+    def set_aside(self, booking) -> str:
+        parts = []
+        if "capacity" in booking.overridden_rules:
+            parts.append(
+                f"capacity: booked as {booking.places_taken_before + 1} of {booking.capacity_at_booking} places"
+                if booking.capacity_at_booking
+                else "capacity"
+            )
+        if "entitlement" in booking.overridden_rules:
+            parts.append("the member's entitlement")
+        return "; ".join(parts) or "—"
 
     @admin.display(description="Override", ordering="capacity_override")
     def override_badge(self, booking: Booking) -> str:
@@ -75,7 +162,7 @@ class BookingAdmin(admin.ModelAdmin):
         title = f"{booking.get_override_reason_code_display()}: {booking.override_reason}"
         places = (
             f" {booking.places_taken_before + 1} of {booking.capacity_at_booking}"
-            if booking.capacity_at_booking
+            if booking.capacity_at_booking and "capacity" in booking.overridden_rules
             else ""
         )
         return format_html('<span class="override-badge" title="{}">Override{}</span>', title, places)
@@ -94,26 +181,45 @@ class BookingAdmin(admin.ModelAdmin):
         return [*ConciergeFlow(self.admin_site).urls(), *super().get_urls()]
 
 
+def item_title(item) -> str:
+    return item.facility.name if hasattr(item, "facility") else item.title
+
+
 @admin.register(BenefitBooking)
 class BenefitBookingAdmin(BookingAdmin):
     kind = BookingKind.SLOT
     booked_item = "slot"
-    list_filter = ["slot__facility__branch", ("slot__facility", FacilityFilter), *BookingAdmin.list_filter]
-    date_hierarchy = "slot__starts_at"
+    item_path_to_branch = ("slot__facility__branch",)
+    list_filter = [
+        branch_day_filter(instant="slot__starts_at", zone="slot__facility__branch__time_zone"),
+        "slot__facility__branch",
+        ("slot__facility", FacilityFilter),
+        *BookingAdmin.list_filter,
+    ]
 
-    def get_list_select_related(self, request):
-        return [*super().get_list_select_related(request), "slot__facility__branch"]
+    def item(self, booking):
+        return booking.slot
+
+    def branch(self, booking):
+        return booking.slot.facility.branch
 
 
 @admin.register(ClassBooking)
 class ClassBookingAdmin(BookingAdmin):
     kind = BookingKind.CLASS
     booked_item = "scheduled_class"
-    list_filter = ["scheduled_class__branch", *BookingAdmin.list_filter]
-    date_hierarchy = "scheduled_class__starts_at"
+    item_path_to_branch = ("scheduled_class__branch",)
+    list_filter = [
+        branch_day_filter(instant="scheduled_class__starts_at", zone="scheduled_class__branch__time_zone"),
+        "scheduled_class__branch",
+        *BookingAdmin.list_filter,
+    ]
 
-    def get_list_select_related(self, request):
-        return [*super().get_list_select_related(request), "scheduled_class__branch"]
+    def item(self, booking):
+        return booking.scheduled_class
+
+    def branch(self, booking):
+        return booking.scheduled_class.branch
 
     def get_urls(self):
         return super(BookingAdmin, self).get_urls()  # the concierge flow is mounted once, by recovery bookings

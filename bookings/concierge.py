@@ -21,24 +21,37 @@ from django.utils import timezone
 
 from audit.models import AuditSource
 from audit.services import Actor
-from bookings.models import BenefitBooking, BookingChannel, ClassBooking, OverrideReason
+from bookings.models import BenefitBooking, BookingChannel, BookingStatus, ClassBooking, OverrideReason
 from bookings.selectors import bookable_items, booking_refusals, member_search
 from bookings.services import OVERRIDE_PERMISSION, BookingKind, Override, booking_create
 from classes.models import ScheduledClass
+from clubs import localtime
 from clubs.models import Branch
 from config.errors import RuleViolation
 from facilities.models import BenefitSlot
-from members.models import Member
+from members.models import Member, MemberStatus
 
 ADD_PERMISSIONS = {BookingKind.SLOT: "bookings.add_benefitbooking", BookingKind.CLASS: "bookings.add_classbooking"}
 BOOKING_MODELS = {BookingKind.SLOT: BenefitBooking, BookingKind.CLASS: ClassBooking}
 STEPS = ["Member", "What and when", "Slot or class", "Confirm"]
+# The days the flow shows: far enough for any real booking, near enough that no date arithmetic
+# (a day's bounds in a branch's zone) can leave the calendar.
+DAYS_SHOWN = datetime.timedelta(days=366)
+SEARCH_LENGTH = 100
 
 
 class ScheduleForm(forms.Form):
     kind = forms.ChoiceField(choices=BookingKind.choices, widget=forms.RadioSelect, initial=BookingKind.SLOT)
     branch = forms.ModelChoiceField(queryset=Branch.objects.filter(is_active=True).order_by("name"), empty_label=None)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_date(self) -> datetime.date:
+        day = self.cleaned_data["date"]
+        today = timezone.now().date()
+        first, last = today - DAYS_SHOWN, today + DAYS_SHOWN
+        if not first <= day <= last:
+            raise forms.ValidationError(f"Choose a day between {first:%-d %b %Y} and {last:%-d %b %Y}.")
+        return day
 
 
 class ConfirmForm(forms.Form):
@@ -107,7 +120,8 @@ class ConciergeFlow:
 
     def find_member(self, request):
         self._require_booking_permission(request)
-        query = request.GET.get("q", "").strip()
+        # NUL cannot reach PostgreSQL's text; nobody types a name longer than this.
+        query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_LENGTH]
         matches = member_search(query) if query else []
         return TemplateResponse(
             request,
@@ -124,7 +138,7 @@ class ConciergeFlow:
         initial = {
             "kind": request.GET.get("kind") or BookingKind.SLOT,
             "branch": request.GET.get("branch") or branch.pk,
-            "date": request.GET.get("date") or timezone.localtime(timezone.now(), branch.zone).date(),
+            "date": request.GET.get("date") or localtime.local_today(branch),
         }
         form = ScheduleForm(initial=initial)
         return TemplateResponse(
@@ -150,11 +164,15 @@ class ConciergeFlow:
             kind=kind, branch_id=branch.pk, time_zone=branch.time_zone, day=day, member_id=member.pk
         )
         state = {"member": member.pk, "kind": kind, "branch": branch.pk, "date": day.isoformat()}
+        now = timezone.now()
+        # On the days clocks change one reading can happen twice: then each time says which.
+        labelled = len({localtime.zone_label(localtime.at(item.starts_at, branch)) for item in schedule.items}) > 1
         rows = [
             {
                 "item": item,
-                "starts": item.starts_at.astimezone(branch.zone),
-                "ends": item.ends_at.astimezone(branch.zone),
+                "time": _time_range(item.starts_at, item.ends_at, branch, labelled),
+                "over": item.ends_at <= now,
+                "started": item.starts_at <= now,
                 "choose": self._url("bookings_concierge_confirm", **state, item=item.id),
                 "waitlist": self._url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
             }
@@ -170,7 +188,9 @@ class ConciergeFlow:
                 kind_label=BookingKind(kind).label,
                 branch=branch,
                 day=day,
+                zone_label=localtime.day_label(day, branch),
                 rows=rows,
+                member_bookable=member.status == MemberStatus.ACTIVE,
                 entitlement=schedule.entitlement,
                 back=self._url("bookings_concierge_schedule", **state),
                 other_day=[
@@ -195,6 +215,7 @@ class ConciergeFlow:
         waitlist = request.GET.get("waitlist") == "1"
         may_override = request.user.has_perm(OVERRIDE_PERMISSION)
         form = ConfirmForm(request.POST if request.method == "POST" else None, may_override=may_override)
+        refusal = None
         if request.method == "POST" and form.is_valid():
             override = None
             if form.cleaned_data.get("override"):
@@ -211,15 +232,19 @@ class ConciergeFlow:
                     override=override,
                     join_waitlist=waitlist,
                 )
-            except RuleViolation as refusal:
-                form.add_error(None, refusal.message)
+            except RuleViolation as error:
+                refusal = error
             else:
                 return HttpResponseRedirect(
                     self._url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
                 )
         branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
+        refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
+        # Each reason is said once: a refusal already in the list of reasons is not repeated.
+        if refusal is not None and refusal.code not in {listed.code for listed in refusals}:
+            form.add_error(None, refusal.message)
         state = {"member": member.pk, "kind": kind, "branch": branch.pk,
-                 "date": item.starts_at.astimezone(branch.zone).date().isoformat()}  # fmt: skip
+                 "date": localtime.at(item.starts_at, branch).date().isoformat()}  # fmt: skip
         return TemplateResponse(
             request,
             "admin/bookings/concierge/confirm.html",
@@ -228,13 +253,12 @@ class ConciergeFlow:
                 4,
                 member=member,
                 item=item,
-                title_of_item=item.facility.name if kind == BookingKind.SLOT else item.title,
-                starts=item.starts_at.astimezone(branch.zone),
-                ends=item.ends_at.astimezone(branch.zone),
+                title_of_item=_item_title(kind, item),
+                when=localtime.local_range(item.starts_at, item.ends_at, branch),
                 branch=branch,
                 kind_label=BookingKind(kind).label,
                 waitlist=waitlist,
-                refusals=booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk),
+                refusals=refusals,
                 form=form,
                 may_override=may_override,
                 back=self._url("bookings_concierge_pick", **state),
@@ -255,19 +279,32 @@ class ConciergeFlow:
             raise Http404
         item = booking.slot if kind == BookingKind.SLOT else booking.scheduled_class
         branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
+        waitlisted = booking.status == BookingStatus.WAITLISTED
         return TemplateResponse(
             request,
             "admin/bookings/concierge/done.html",
             self._context(
                 request,
                 4,
+                title="On the waitlist" if waitlisted else "Booked",
                 booking=booking,
-                item=item,
-                starts=item.starts_at.astimezone(branch.zone),
+                title_of_item=_item_title(kind, item),
+                when=localtime.local_range(item.starts_at, item.ends_at, branch),
+                branch=branch,
                 booking_url=reverse(f"admin:bookings_{model._meta.model_name}_change", args=[booking.pk]),
                 another=self._url("bookings_concierge_schedule", member=booking.member_id),
             ),
         )
+
+
+def _item_title(kind: str, item) -> str:
+    return item.facility.name if kind == BookingKind.SLOT else item.title
+
+
+def _time_range(starts_at, ends_at, branch, labelled: bool) -> str:
+    """18:00–18:30, with the zone's label when the day needs it to be unambiguous."""
+    text = f"{localtime.local_time(starts_at, branch)}–{localtime.local_time(ends_at, branch)}"
+    return f"{text} {localtime.zone_label(localtime.at(starts_at, branch))}" if labelled else text
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

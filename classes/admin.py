@@ -3,7 +3,7 @@ from django.contrib import admin
 from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import places_taken
 from classes.models import ScheduledClass
-from clubs.admin import branch_local
+from clubs.admin_time import branch_local
 
 
 @admin.register(ScheduledClass)

@@ -1,13 +1,7 @@
 from django.contrib import admin
-from django.utils import formats
 
 from audit.admin_mixins import AuditedModelAdmin
 from clubs.models import Branch, Organization
-
-
-def branch_local(moment, branch: Branch) -> str:
-    """A time as the branch's clock shows it, which is what staff and members go by."""
-    return formats.date_format(moment.astimezone(branch.zone), "D d M Y, H:i")
 
 
 @admin.register(Organization)

@@ -69,6 +69,16 @@ def local_range(start: datetime.datetime, end: datetime.datetime, zone: Zone) ->
     return f"{start_text}–{end_text} {zone_label(local_end)}"
 
 
+def day_label(day: datetime.date, zone: Zone) -> str:
+    """The zone's label over a day of its calendar: "EST", or "EDT, then EST" on the day the
+    clocks change."""
+    zone = zone_of(zone)
+    first = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+    last = datetime.datetime.combine(day, datetime.time(23, 59), tzinfo=zone)
+    labels = [zone_label(first), zone_label(last)]
+    return labels[0] if labels[0] == labels[1] else ", then ".join(labels)
+
+
 def local_today(zone: Zone) -> datetime.date:
     """Today on the zone's calendar."""
     return timezone.now().astimezone(zone_of(zone)).date()

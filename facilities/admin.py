@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import places_taken
-from clubs.admin import branch_local
+from clubs.admin_time import branch_local
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 
 

@@ -178,7 +178,7 @@ def test_cancel_action_goes_through_the_engine_and_reports_refusals(front_desk_c
     response = front_desk_client.post(
         changelist, {"action": "cancel_bookings", "_selected_action": [first.booking_id]}, follow=True
     )
-    assert "1 bookings cancelled." in response.content.decode()
+    assert "1 booking cancelled." in response.content.decode()
     again = front_desk_client.post(
         changelist, {"action": "cancel_bookings", "_selected_action": [first.booking_id]}, follow=True
     )
@@ -236,5 +236,5 @@ def test_check_in_action(front_desk_client, club):
         {"action": "check_in", "_selected_action": [booking.booking_id]},
         follow=True,
     )
-    assert "1 bookings checked in." in response.content.decode()
+    assert "1 booking checked in." in response.content.decode()
     assert BenefitBooking.objects.get(pk=booking.booking_id).status == "attended"
