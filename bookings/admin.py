@@ -90,7 +90,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def get_list_display(self, request):
-        return ["member", "booked_item_and_time", "status", "override_badge", "channel", "booked_by_user", "booked_at"]
+        return ["member", "booked_item_and_time", "status", "override_badge", "channel", "booked_by", "booked_at"]
 
     def get_queryset(self, request):
         # The list and the record page both read the member, who booked, the item and its branch.
@@ -100,7 +100,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": ["member", "booked_item_and_time", "status", "channel", "booked_by_user", "booked_at"]}),
+            (None, {"fields": ["member", "booked_item_and_time", "status", "channel", "booked_by", "booked_at"]}),
             ("Attendance and cancellation", {"fields": ["checked_in", "cancelled", "late_cancellation"]}),
         ]
         if obj is not None and obj.capacity_override:
@@ -125,6 +125,11 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="Booked for")
     def booked_item_and_time(self, booking) -> str:
         return self.when(booking)
+
+    @admin.display(description="Booked by", ordering="booked_by_user__username")
+    def booked_by(self, booking) -> str:
+        user = booking.booked_by_user
+        return (user.get_full_name() or user.get_username()) if user else "The member (app)"
 
     @admin.display(description="Booked at (branch time)", ordering="created_at")
     def booked_at(self, booking) -> str:

@@ -238,3 +238,108 @@ def test_check_in_action(front_desk_client, club):
     )
     assert "1 booking checked in." in response.content.decode()
     assert BenefitBooking.objects.get(pk=booking.booking_id).status == "attended"
+
+
+def today_at(minutes_from_now: int):
+    from django.utils import timezone
+
+    return timezone.now() + timezone.timedelta(minutes=minutes_from_now)
+
+
+def test_items_that_started_or_are_over_are_not_offered(front_desk_client, club):
+    over = BenefitSlotFactory(facility=club.facility, starts_at=today_at(-60), ends_at=today_at(-30))
+    started = BenefitSlotFactory(facility=club.facility, starts_at=today_at(-10), ends_at=today_at(20))
+    today = {**state(club), "date": over.starts_at.astimezone(club.branch.zone).date().isoformat()}
+    page = front_desk_client.get(url("pick", **today)).content.decode()
+    for slot in (over, started):
+        assert f"item={slot.pk}" not in page  # neither "Choose" nor "Join waitlist"
+    assert ">Over<" in page
+    if started.starts_at.astimezone(club.branch.zone).date() == over.starts_at.astimezone(club.branch.zone).date():
+        assert ">Started<" in page
+
+
+def test_a_frozen_member_is_offered_neither_a_place_nor_the_waitlist(front_desk_client, club):
+    fill(club)
+    club.member.status = "frozen"
+    club.member.save()
+    page = front_desk_client.get(url("pick", **state(club))).content.decode()
+    assert "The membership is frozen: nothing can be booked until it is active again." in page
+    assert "Join waitlist" not in page and ">Choose<" not in page
+
+
+def test_a_refusal_is_said_once_in_one_style(front_desk_client, club):
+    fill(club)
+    response = front_desk_client.post(url("confirm", **state(club, item=club.slot.pk)), {})
+    page = response.content.decode()
+    assert page.count("Full: 2 of 2 places taken.") == 1
+    assert 'class="errorlist nonfield concierge-refusals"' in page
+
+
+def test_the_waitlist_page_has_its_own_title_and_no_capacity_line(front_desk_client, club):
+    fill(club)
+    response = front_desk_client.post(url("confirm", **state(club, item=club.slot.pk, waitlist=1)), {})
+    done = front_desk_client.get(response["Location"]).content.decode()
+    assert "<title>On the waitlist |" in done and "beyond capacity" not in done
+    booking = BenefitBooking.objects.get(member=club.member)
+    record = front_desk_client.get(reverse("admin:bookings_benefitbooking_change", args=[booking.pk]))
+    page = record.content.decode()
+    assert "Capacity override" not in page
+    for developer_words in ("capacity_at_booking", "places_taken_before", "Capacity at booking", "Overridden rules"):
+        assert developer_words not in page
+
+
+def test_an_overridden_booking_says_what_was_set_aside(manager, manager_client, club):
+    fill(club)
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    manager_client.post(confirm, {"override": "on", "override_reason_code": "vip", "override_note": "Guest of the GM"})
+    booking = BenefitBooking.objects.get(member=club.member)
+    page = manager_client.get(reverse("admin:bookings_benefitbooking_change", args=[booking.pk])).content.decode()
+    assert "Capacity override" in page and "capacity: booked as 3 of 2 places" in page and "Guest of the GM" in page
+
+
+def test_cancelling_says_who_moved_up_from_the_waitlist(front_desk_client, club):
+    fill(club)
+    waiting = club.new_member(first_name="Wendy", last_name="Waits")
+    booking_create(kind="slot", item_id=club.slot.pk, member_id=waiting.pk, actor=Actor.system("t"),
+                   channel="concierge", source="command", join_waitlist=True)  # fmt: skip
+    confirmed = BenefitBooking.objects.filter(slot=club.slot, status="confirmed").select_related("member").first()
+    response = front_desk_client.post(
+        reverse("admin:bookings_benefitbooking_changelist"),
+        {"action": "cancel_bookings", "_selected_action": [confirmed.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 booking cancelled." in page
+    assert "Wendy Waits moved up from the waitlist to Sauna, " in page
+    assert f"in {confirmed.member.full_name}&#x27;s place." in page
+
+
+def test_member_search_marks_members_who_cannot_book(front_desk_client, club):
+    club.new_member(first_name="Olivia", last_name="Smithers", status="frozen")
+    page = front_desk_client.get(url("member", q="olivia smi")).content.decode()
+    assert "Frozen: cannot book" in page
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "12/31/9999", "1999-02-30", "%", "x" * 5000])
+def test_a_day_out_of_range_is_a_form_error(front_desk_client, club, day):
+    response = front_desk_client.get(url("pick", **{**state(club), "date": day}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose a day between" in page or "Enter a valid date." in page
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "garbage", "today"])
+def test_the_day_filter_takes_any_value(front_desk_client, club, day):
+    response = front_desk_client.get(f"{reverse('admin:bookings_benefitbooking_changelist')}?day={day}")
+    assert response.status_code == 200
+    if day != "today":
+        assert "is not a day this list can show" in response.content.decode()
+
+
+def test_a_forbidden_page_is_the_admins_own_with_a_way_back(client, django_user_model):
+    clerk = django_user_model.objects.create_user(username="nobody", password="pw", is_staff=True)
+    client.force_login(clerk)
+    response = client.get(url("member"))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "You may not open this page" in page and f'href="{reverse("admin:index")}"' in page

@@ -7,8 +7,10 @@ step are saved under artifacts/browser/ (ignored by git).
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
@@ -20,7 +22,11 @@ from audit.services import Actor
 from bookings.models import BenefitBooking
 from bookings.services import booking_create
 from bookings.tests.conftest import tomorrow_at
+from clubs import localtime
+from clubs.tests.factories import BranchFactory
 from config.testing import requests_keep_the_test_connection
+from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
+from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +169,28 @@ def test_a_manager_overrides_a_full_slot_with_a_reason(browser, live_url, manage
     assert "3 of 2 places" in page.text()
     booking = BenefitBooking.objects.get(member=club.member)
     assert (booking.capacity_override, booking.override_reason) == (True, "Physio referral")
+
+
+def test_the_front_desk_at_a_new_york_branch_reads_new_york_times(browser, live_url, front_desk):
+    """An evening slot in New York is the next morning in UTC: every step shows the branch's clock."""
+    zone = "America/New_York"
+    day = localtime.local_today(zone) + datetime.timedelta(days=1)
+    evening = datetime.datetime.combine(day, datetime.time(19, 30), tzinfo=ZoneInfo(zone))
+    branch = BranchFactory(name="Harbourfront", time_zone=zone)
+    facility = FacilityFactory(branch=branch, name="Sauna", capacity=4)
+    BenefitSettingFactory(facility=facility, booking_window_days=7)
+    BenefitSlotFactory(facility=facility, starts_at=evening, ends_at=evening + datetime.timedelta(minutes=30))
+    MemberFactory(home_branch=branch, first_name="Maya", last_name="Ortiz")
+    with_password(front_desk)
+    page = Page(browser, live_url, "front-desk-new-york")
+    page.login(front_desk.username)
+    page.book_through_the_flow("maya ortiz", "Choose", day)
+    label = localtime.zone_label(evening)
+    when = f"{day:%a} {day.day} {day:%b %Y}, 19:30–20:00 {label}"
+    assert when in page.text()
+    browser.find_element(By.NAME, "book").click()
+    page.shot("done")
+    assert "Booked" in page.text() and when in page.text()
+    browser.get(f"{live_url}/admin/bookings/benefitbooking/?day={day.isoformat()}")
+    page.shot("list")
+    assert when in page.text()
