@@ -1,31 +1,44 @@
 """The managers' view of the audit trail: filters on indexed columns, a count that stops at a
-cap, a readable before/after page, and exports of exactly what the filters show."""
+cap, names and links instead of ids, every time on its branch's clock, a readable before/after
+page, and exports of exactly what the filters show."""
 
 from __future__ import annotations
 
-import datetime
-import uuid
+import json
 
-from django.contrib import admin
-from django.contrib.auth import get_user_model
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator, capfirst
 
+from audit.admin_names import EntryNames, describe_entries
 from audit.context import current_request_context
-from audit.models import ActorType, AuditAction, AuditLog, AuditSource
-from audit.selectors import EXPORT_FORMATS, filter_entries
+from audit.filters import (
+    ActionFilter,
+    ActorFilter,
+    BranchFilter,
+    DateRangeFilter,
+    EntityIdFilter,
+    EntityTypeFilter,
+    MemberFilter,
+    SourceFilter,
+)
+from audit.models import AuditAction, AuditLog, AuditSource
+from audit.selectors import EXPORT_FORMATS
 from audit.services import Actor, audit_export
-from clubs.models import Branch
-from members.models import Member
 
 EXPORT_PERMISSION = "audit.export_auditlog"
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+# A reason or note in the list: its first line, at most this long; the detail page has all of it.
+LIST_REASON_CHARS = 80
 
 
 class CappedCountPaginator(Paginator):
@@ -42,144 +55,24 @@ class CappedCountPaginator(Paginator):
         return self.count > self.cap
 
 
-class ChoiceFilter(admin.SimpleListFilter):
-    """A filter with a short, fixed list of choices, applied through `filter_entries`."""
+class AuditChangeList(ChangeList):
+    """Names the page's entries in bulk once it is cut to a page, and knows which filters were
+    refused."""
 
-    criterion = ""
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = describe_entries(self.result_list, request, self.model_admin.admin_site)
 
-    def queryset(self, request, queryset):
-        value = self.value()
-        return filter_entries(queryset, **{self.criterion: value}) if value else queryset
-
-
-class ActionFilter(ChoiceFilter):
-    title = "action"
-    parameter_name = criterion = "action"
-
-    def lookups(self, request, model_admin):
-        return AuditAction.choices
-
-
-class EntityTypeFilter(ChoiceFilter):
-    title = "entity"
-    parameter_name = criterion = "entity_type"
-
-    def lookups(self, request, model_admin):
-        names = sorted({action.split(".")[0] for action in AuditAction.values} | {"slot"})
-        return [(name, name.replace("_", " ")) for name in names]
-
-
-class BranchFilter(ChoiceFilter):
-    title = "branch"
-    parameter_name = criterion = "branch_id"
-
-    def lookups(self, request, model_admin):
-        return [(str(branch.pk), branch.name) for branch in Branch.objects.order_by("name")]
-
-
-class ActorFilter(admin.SimpleListFilter):
-    """Staff by name (a few dozen at most), or all members, or the system."""
-
-    title = "actor"
-    parameter_name = "actor"
-
-    def lookups(self, request, model_admin):
-        staff = get_user_model().objects.filter(is_staff=True).order_by("username")
-        return [
-            (f"{ActorType.SYSTEM}:", "System (commands, cron)"),
-            (f"{ActorType.MEMBER}:", "Members (member app)"),
-            *((f"{ActorType.STAFF}:{user.pk}", user.get_full_name() or user.username) for user in staff),
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        actor_type, _, actor_id = self.value().partition(":")
-        return filter_entries(queryset, actor_type=actor_type, actor_id=actor_id or None)
-
-
-class InputFilter(admin.SimpleListFilter):
-    """A free-text filter (a box, not a list): for values with thousands of possibilities."""
-
-    template = "admin/audit/input_filter.html"
-
-    def lookups(self, request, model_admin):
-        return [("", "")]  # the admin only shows filters that have lookups
-
-    def choices(self, changelist):
-        others = {key: value for key, value in changelist.get_filters_params().items() if key != self.parameter_name}
-        yield {"value": self.value() or "", "hidden": others, "parameter_name": self.parameter_name}
-
-
-class MemberFilter(InputFilter):
-    title = "member (number or id)"
-    parameter_name = "member"
-
-    def queryset(self, request, queryset):
-        value = (self.value() or "").strip()
-        if not value:
-            return queryset
-        try:
-            member_id = uuid.UUID(value)
-        except ValueError:
-            member_id = Member.objects.filter(member_number__iexact=value).values_list("id", flat=True).first()
-        return filter_entries(queryset, member_id=member_id) if member_id else queryset.none()
-
-
-class EntityIdFilter(InputFilter):
-    title = "entity id"
-    parameter_name = "entity_id"
-
-    def queryset(self, request, queryset):
-        value = (self.value() or "").strip()
-        return filter_entries(queryset, entity_id=value) if value else queryset
-
-
-class DateRangeFilter(admin.SimpleListFilter):
-    """From and to dates (inclusive), in the admin's time zone."""
-
-    title = "date range"
-    parameter_name = "occurred"
-    template = "admin/audit/date_range_filter.html"
-
-    def lookups(self, request, model_admin):
-        return [("", "")]
-
-    def expected_parameters(self):
-        return ["occurred_from", "occurred_to"]
-
-    def __init__(self, request, params, model, model_admin):
-        self.dates = {name: params.pop(name, [""])[-1] for name in self.expected_parameters()}
-        super().__init__(request, params, model, model_admin)
-
-    def has_output(self) -> bool:
-        return True
-
-    def value(self):
-        return self.dates["occurred_from"] or self.dates["occurred_to"] or None
-
-    def queryset(self, request, queryset):
-        start, end = parse_date(self.dates["occurred_from"] or ""), parse_date(self.dates["occurred_to"] or "")
-        return filter_entries(
-            queryset,
-            start=_midnight(start) if start else None,
-            end=_midnight(end + datetime.timedelta(days=1)) if end else None,
-        )
-
-    def choices(self, changelist):
-        others = {key: value for key, value in changelist.get_filters_params().items() if key not in self.dates}
-        yield {"dates": self.dates, "hidden": others}
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    @property
+    def filter_refusals(self) -> list[str]:
+        return [spec.refusal for spec in self.filter_specs if getattr(spec, "refusal", "")]
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
     """Read-only: the trail is written by the services, never edited by hand."""
 
-    list_display = ["occurred_at", "actor_label", "action", "entity_type", "entity_id", "source", "reason"]
+    list_display = ["when", "actor", "what", "kind", "item", "member", "source", "short_reason"]
     list_filter = [
         DateRangeFilter,
         ActorFilter,
@@ -188,23 +81,23 @@ class AuditLogAdmin(admin.ModelAdmin):
         EntityIdFilter,
         MemberFilter,
         BranchFilter,
-        "source",
+        SourceFilter,
     ]
     list_select_related = ["organization"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per choice would count the whole trail, again and again
     paginator = CappedCountPaginator
-    ordering = ["-occurred_at"]
+    ordering = ["-occurred_at"]  # the real instant, whatever clock each row is shown on
     fields = [
-        "occurred_at",
-        "actor_type",
-        "actor_label",
-        "actor_id",
-        "action",
-        "entity_type",
+        "when",
+        "actor",
+        "what",
+        "kind",
+        "item",
         "entity_id",
         "organization",
-        "member_id",
-        "branch_id",
+        "member",
+        "branch",
         "change_table",
         "reason",
         "source",
@@ -223,6 +116,50 @@ class AuditLogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_changelist(self, request, **kwargs):
+        return AuditChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        entry = super().get_object(request, object_id, from_field)
+        return describe_entries([entry], request, self.admin_site)[0] if entry else None
+
+    @admin.display(description="When", ordering="occurred_at")
+    def when(self, entry: AuditLog) -> SafeString:
+        return _instant(entry.occurred_at, entry.names)
+
+    @admin.display(description="Who")
+    def actor(self, entry: AuditLog) -> SafeString:
+        return entry.names.actor.html()
+
+    @admin.display(description="Action", ordering="action")
+    def what(self, entry: AuditLog) -> str:
+        return AuditAction(entry.action).label if entry.action in AuditAction.values else entry.action
+
+    @admin.display(description="Kind", ordering="entity_type")
+    def kind(self, entry: AuditLog) -> str:
+        return capfirst(entry.entity_type.replace("_", " "))
+
+    @admin.display(description="Item")
+    def item(self, entry: AuditLog) -> SafeString | None:
+        return entry.names.item.html() if entry.names.item else None
+
+    @admin.display(description="Member")
+    def member(self, entry: AuditLog) -> SafeString | None:
+        return entry.names.member.html() if entry.names.member else None
+
+    @admin.display(description="Branch (whose clock)")
+    def branch(self, entry: AuditLog) -> str:
+        return entry.names.clock
+
+    @admin.display(description="Reason or note")
+    def short_reason(self, entry: AuditLog) -> SafeString:
+        text = entry.reason.strip()
+        first_line = text.splitlines()[0] if text else ""
+        shown = Truncator(first_line).chars(LIST_REASON_CHARS)
+        if shown == first_line and first_line != text:
+            shown = f"{first_line} …"
+        return format_html('<span class="audit-one-line">{}</span>', shown)
+
     @admin.display(description="Change")
     def change_table(self, entry: AuditLog) -> str:
         old, new = entry.old_values or {}, entry.new_values or {}
@@ -234,7 +171,10 @@ class AuditLogAdmin(admin.ModelAdmin):
         rows = format_html_join(
             "",
             "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
-            ((name, _shown(old.get(name, "—")), _shown(new.get(name, "—"))) for name in fields),
+            (
+                (name, _shown(old.get(name, "—"), entry.names), _shown(new.get(name, "—"), entry.names))
+                for name in fields
+            ),
         )
         return format_html(
             '<table class="audit-change"><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead>'
@@ -253,7 +193,11 @@ class AuditLogAdmin(admin.ModelAdmin):
              f"{reverse('admin:audit_auditlog_export', args=[export_format])}?{request.GET.urlencode()}")
             for export_format in EXPORT_FORMATS
         ]  # fmt: skip
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        for refusal in changelist.filter_refusals if changelist else ():
+            messages.warning(request, refusal)  # before the response renders, so shown on this page
+        return response
 
     def export_view(self, request, export_format: str):
         """Exports exactly what the changelist shows with the same query string, streamed."""
@@ -262,6 +206,10 @@ class AuditLogAdmin(admin.ModelAdmin):
         if export_format not in EXPORT_FORMATS:
             raise PermissionDenied  # not a format we make; no half-answers
         changelist = self.get_changelist_instance(request)
+        if changelist.filter_refusals:
+            # Exporting more than the manager asked for would be worse than exporting nothing.
+            messages.error(request, "Nothing was exported: correct the filters below first.")
+            return HttpResponseRedirect(f"{reverse('admin:audit_auditlog_changelist')}?{request.GET.urlencode()}")
         queryset = changelist.get_queryset(request)
         chunks = audit_export(
             queryset=queryset,
@@ -277,5 +225,22 @@ class AuditLogAdmin(admin.ModelAdmin):
         return response
 
 
-def _shown(value) -> str:
-    return value if isinstance(value, str) else "—" if value is None else str(value)
+def _instant(instant, names: EntryNames) -> SafeString:
+    """An instant on the entry's branch clock; the machine-readable instant stays in the markup."""
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', instant.isoformat(), names.clock, names.time(instant)
+    )
+
+
+def _shown(value, names: EntryNames) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        try:
+            instant = parse_datetime(value)
+        except ValueError:
+            instant = None
+        return _instant(instant, names) if instant and timezone.is_aware(instant) else value
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
