@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator, capfirst
+from django.utils.text import Truncator
 
 from audit.admin_names import EntryNames, describe_entries
 from audit.context import current_request_context
@@ -31,7 +31,7 @@ from audit.filters import (
     MemberFilter,
     SourceFilter,
 )
-from audit.models import AuditAction, AuditLog, AuditSource
+from audit.models import AuditLog, AuditSource
 from audit.selectors import EXPORT_FORMATS
 from audit.services import Actor, audit_export
 
@@ -72,7 +72,7 @@ class AuditChangeList(ChangeList):
 class AuditLogAdmin(admin.ModelAdmin):
     """Read-only: the trail is written by the services, never edited by hand."""
 
-    list_display = ["when", "actor", "what", "kind", "item", "member", "source", "short_reason"]
+    list_display = ["when", "actor", "what", "item", "member", "short_reason"]
     list_filter = [
         DateRangeFilter,
         ActorFilter,
@@ -92,7 +92,6 @@ class AuditLogAdmin(admin.ModelAdmin):
         "when",
         "actor",
         "what",
-        "kind",
         "item",
         "entity_id",
         "organization",
@@ -123,25 +122,28 @@ class AuditLogAdmin(admin.ModelAdmin):
         entry = super().get_object(request, object_id, from_field)
         return describe_entries([entry], request, self.admin_site)[0] if entry else None
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["subtitle"] = obj.names.summary  # what happened to what, rather than ids
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     @admin.display(description="When", ordering="occurred_at")
     def when(self, entry: AuditLog) -> SafeString:
         return _instant(entry.occurred_at, entry.names)
 
     @admin.display(description="Who")
     def actor(self, entry: AuditLog) -> SafeString:
-        return entry.names.actor.html()
+        return format_html(
+            '{} <span class="audit-kind">via {}</span>', entry.names.actor.html(), entry.get_source_display()
+        )
 
     @admin.display(description="Action", ordering="action")
     def what(self, entry: AuditLog) -> str:
-        return AuditAction(entry.action).label if entry.action in AuditAction.values else entry.action
+        return entry.names.action
 
-    @admin.display(description="Kind", ordering="entity_type")
-    def kind(self, entry: AuditLog) -> str:
-        return capfirst(entry.entity_type.replace("_", " "))
-
-    @admin.display(description="Item")
-    def item(self, entry: AuditLog) -> SafeString | None:
-        return entry.names.item.html() if entry.names.item else None
+    @admin.display(description="Item", ordering="entity_type")
+    def item(self, entry: AuditLog) -> SafeString:
+        name = entry.names.item.html() if entry.names.item else ""
+        return format_html('<span class="audit-kind">{}</span> {}', entry.names.kind, name)
 
     @admin.display(description="Member")
     def member(self, entry: AuditLog) -> SafeString | None:

@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 
-from audit.models import ActorType, AuditLog
+from audit.models import ActorType, AuditAction, AuditLog
 from bookings.models import BenefitBooking, ClassBooking
 from classes.models import ScheduledClass
 from clubs.localtime import local_datetime
@@ -104,11 +105,18 @@ RELATED = {kind.model: kind.related for kinds in ITEM_KINDS.values() for kind in
 class EntryNames:
     """One entry as a person reads it."""
 
+    action: str
+    kind: str
     branch: Branch | None
     zone: zoneinfo.ZoneInfo
     actor: Name
     member: Name | None
     item: Name | None
+
+    @property
+    def summary(self) -> str:
+        """Capacity overridden: booking Cold plunge, Tue 1 Dec 2026, 18:00 EST"""
+        return f"{self.action}: {self.kind.lower()} {self.item.text}" if self.item else self.action
 
     @property
     def clock(self) -> str:
@@ -223,6 +231,8 @@ class _PageNames:
         item, item_branch = self._item_name(entry)
         branch = self._row(Branch, entry.branch_id) or item_branch
         return EntryNames(
+            action=AuditAction(entry.action).label if entry.action in AuditAction.values else entry.action,
+            kind=capfirst(entry.entity_type.replace("_", " ")),
             branch=branch,
             zone=branch.zone if branch else self.default_zone,
             actor=self._actor_name(entry),
