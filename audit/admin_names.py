@@ -168,16 +168,15 @@ class _PageNames:
                 member_actors.add(actor_id)
             if entry.actor_type == ActorType.STAFF and entry.actor_id.isdigit():
                 staff_ids.add(int(entry.actor_id))
-        self.rows = {model: self._fetch(model, ids, member_actors) for model, ids in wanted.items()}
-        if member_actors and Member not in self.rows:
-            self.rows[Member] = self._fetch(Member, set(), member_actors)
+        wanted[Member].update(member_actors)  # a member with no auth user acts under their own id
+        self.rows = {model: self._fetch(model, ids, member_actors) for model, ids in wanted.items() if ids}
         self.users = get_user_model().objects.in_bulk(staff_ids) if staff_ids else {}
         self.recorded = self._recorded_names(entries)
 
     def _fetch(self, model: type[Model], ids: set, member_actors: set) -> dict:
         condition = Q(pk__in=ids)
-        if model is Member and member_actors:  # members act under their auth user id (or their own id)
-            condition |= Q(auth_user_id__in=member_actors) | Q(pk__in=member_actors)
+        if model is Member and member_actors:  # members act under their auth user's id
+            condition |= Q(auth_user_id__in=member_actors)
         rows = {}
         for row in model.objects.filter(condition).select_related(*RELATED.get(model, ())):
             rows[row.pk] = row

@@ -434,10 +434,23 @@ def test_what_is_gone_shows_the_name_the_trail_recorded(manager_client, manager)
                     old_values={"name": "Old sauna (Riverside)"}, new_values=None)  # fmt: skip
     AuditLogFactory(action="facility.updated", entity_type="facility", entity_id=facility_id)
     facility.delete()
+    member = MemberFactory(first_name="Gone", last_name="Member", member_number="G-1")
+    AuditLogFactory(action="member.deleted", entity_type="member", entity_id=str(member.pk), member_id=member.pk,
+                    old_values={"name": str(member)}, new_values=None)  # fmt: skip
+    AuditLogFactory(entity_type="booking", entity_id="", member_id=member.pk)
+    member.delete()
     AuditLogFactory(actor_type="staff", actor_id="999999", actor_label="Gone Staffer")
     page = manager_client.get(CHANGELIST).content.decode()
     assert page.count("Old sauna (Riverside) (deleted)") == 2
+    assert page.count("Gone Member (#G-1) (deleted)") == 3  # the item once, the member concerned twice
     assert "Gone Staffer (user deleted)" in page
+
+
+def test_a_member_without_an_app_account_is_named_as_who_acted(manager_client):
+    member = MemberFactory(first_name="Ada", last_name="Byron", auth_user_id=None)
+    AuditLogFactory(actor_type="member", actor_id=str(member.pk), actor_label="Ada B.")
+    page = manager_client.get(CHANGELIST).content.decode()
+    assert admin_link(member, str(member)) in page
 
 
 def test_the_lists_queries_do_not_grow_with_its_rows(admin_client, named_world, django_assert_num_queries):
