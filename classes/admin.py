@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import places_taken
 from classes.models import ScheduledClass
+from clubs.admin_base import ClubModelAdmin
 from clubs.admin_time import branch_local
 
 
 @admin.register(ScheduledClass)
-class ScheduledClassAdmin(AuditedModelAdmin):
+class ScheduledClassAdmin(ClubModelAdmin):
     list_display = ["title", "branch", "instructor", "starts", "booked", "capacity", "is_cancelled"]
     list_filter = ["branch", "is_cancelled"]
     list_select_related = ["branch"]
