@@ -25,7 +25,7 @@ from clubs import localtime
 # (zones run from UTC-12 to UTC+14): they let the filter use the index on the instant.
 WIDEST_OFFSETS = (datetime.timedelta(hours=-14), datetime.timedelta(hours=12))
 # How far from today the day filter looks, so no date arithmetic overflows.
-FILTER_YEARS = 10
+YEARS_AROUND_TODAY = 10
 
 
 def branch_local(moment: datetime.datetime | None, branch) -> str:
@@ -72,7 +72,8 @@ class BranchDayFilter(admin.SimpleListFilter):
         if day is None:
             messages.warning(
                 request,
-                f"“{value[:40]}” is not a day this list can show: use YYYY-MM-DD within {FILTER_YEARS} years of today.",
+                f"“{value[:40]}” is not a day this list can show: "
+                f"use YYYY-MM-DD within {YEARS_AROUND_TODAY} years of today.",
             )
             return queryset
         start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
@@ -105,7 +106,7 @@ def _parse_day(value: str) -> datetime.date | None:
     except ValueError:
         return None
     today = timezone.now().date()
-    return day if abs((day - today).days) <= FILTER_YEARS * 366 else None
+    return day if abs((day - today).days) <= YEARS_AROUND_TODAY * 366 else None
 
 
 def branch_day_filter(*, instant: str, zone: str) -> type[BranchDayFilter]:
@@ -113,8 +114,9 @@ def branch_day_filter(*, instant: str, zone: str) -> type[BranchDayFilter]:
     return type("BranchDayFilter", (BranchDayFilter,), {"instant_path": instant, "zone_path": zone})
 
 
-class BranchTimeAdmin(admin.ModelAdmin):
-    """Change pages of rows that belong to one branch show and take their times on its clock.
+class BranchTimeMixin:
+    """For a ModelAdmin: change pages of rows that belong to one branch show and take their
+    times on its clock.
 
     `branch_of(obj)` names the branch of a row; on the add page, the branch the form chooses
     (`branch_field`) decides how the typed times are read.
@@ -138,24 +140,28 @@ class BranchTimeAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        if obj is None and self.branch_field in form.base_fields:
-            return type(form.__name__, (BranchTimesForm, form), {"branch_field": self.branch_field})
-        return form
+        attributes = {"branch_field": self.branch_field, "read_on_chosen_branch": obj is None}
+        return type(form.__name__, (BranchTimesForm, form), attributes)
 
 
 class BranchTimesForm(forms.ModelForm):
-    """On an add page, the typed times are wall-clock times of the branch being chosen."""
+    """Times within ten years of today (nothing a calendar cannot hold reaches the database);
+    on an add page, typed as wall-clock times of the branch being chosen."""
 
     branch_field = "branch"
+    read_on_chosen_branch = False
 
     def clean(self):
         cleaned = super().clean()
         branch = cleaned.get(self.branch_field)
-        if branch is None:
-            return cleaned
+        now = timezone.now()
         for name, field in self.fields.items():
             value = cleaned.get(name)
-            if isinstance(field, forms.DateTimeField) and isinstance(value, datetime.datetime):
+            if not (isinstance(field, forms.DateTimeField) and isinstance(value, datetime.datetime)):
+                continue
+            if abs((value - now).days) > YEARS_AROUND_TODAY * 366:
+                self.add_error(name, f"Choose a time within {YEARS_AROUND_TODAY} years of today.")
+            elif self.read_on_chosen_branch and branch is not None:
                 try:
                     cleaned[name] = on_branch_clock(value, branch.zone)
                 except ValueError as problem:
