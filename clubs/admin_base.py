@@ -53,7 +53,8 @@ class ClubChangeList(ChangeList):
 
 
 class ClubModelAdmin(AuditedModelAdmin):
-    """Audited like every admin page of the club; hostile addresses are ignored, not a 500."""
+    """Audited like every admin page of the club; what a page cannot use of its address is
+    ignored, never a 500."""
 
     def get_changelist(self, request, **kwargs):
         return ClubChangeList
@@ -74,3 +75,7 @@ class ClubModelAdmin(AuditedModelAdmin):
             except ValidationError:
                 continue
         return usable
+
+    def get_search_results(self, request, queryset, search_term):
+        # The changelist's search box refuses NUL itself; the autocomplete's term does not.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))

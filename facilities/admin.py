@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from audit.admin_mixins import AuditedModelAdmin
 from bookings.models import places_taken
+from clubs.admin_base import ClubModelAdmin
 from clubs.admin_time import branch_local
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 
@@ -21,7 +21,7 @@ class BenefitSettingInline(admin.StackedInline):
 
 
 @admin.register(Facility)
-class FacilityAdmin(AuditedModelAdmin):
+class FacilityAdmin(ClubModelAdmin):
     list_display = ["name", "kind", "branch", "capacity", "days", "is_active", "under_maintenance"]
     list_filter = ["branch", "kind", "is_active", "under_maintenance"]
     list_editable = ["under_maintenance"]
@@ -37,7 +37,7 @@ class FacilityAdmin(AuditedModelAdmin):
 
 
 @admin.register(BenefitSetting)
-class BenefitSettingAdmin(AuditedModelAdmin):
+class BenefitSettingAdmin(ClubModelAdmin):
     list_display = [
         "facility",
         "opens_at",
@@ -53,7 +53,7 @@ class BenefitSettingAdmin(AuditedModelAdmin):
 
 
 @admin.register(BenefitSlot)
-class BenefitSlotAdmin(AuditedModelAdmin):
+class BenefitSlotAdmin(ClubModelAdmin):
     list_display = ["facility", "starts", "ends", "booked", "capacity"]
     list_filter = ["facility__branch", ("facility", FacilityFilter)]
     list_select_related = ["facility__branch"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.admin_mixins import AuditedModelAdmin
+from clubs.admin_base import ClubModelAdmin
 from members.models import Entitlement, Member
 
 
@@ -10,7 +10,7 @@ class EntitlementInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(AuditedModelAdmin):
+class MemberAdmin(ClubModelAdmin):
     list_display = ["member_number", "full_name", "email", "phone", "status", "home_branch"]
     list_display_links = ["member_number", "full_name"]
     list_filter = ["status", "home_branch"]
@@ -32,7 +32,7 @@ class MemberAdmin(AuditedModelAdmin):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(AuditedModelAdmin):
+class EntitlementAdmin(ClubModelAdmin):
     list_display = ["member", "benefit_kind", "quota", "period"]
     list_filter = ["benefit_kind", "period"]
     list_select_related = ["member"]
