@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Value
-from django.db.models.functions import Greatest, Now
+from django.db.models.functions import Greatest, Length, Now
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from clubs.models import TenantModel
@@ -36,6 +37,10 @@ class BookingChannel(models.TextChoices):
     CONCIERGE = "concierge", "Concierge (staff)"
     MEMBER_APP = "member_app", "Member app"
     API = "api", "API"
+
+
+# The longest override note a booking keeps; the forms and the API that take one read it here.
+OVERRIDE_NOTE_MAX_LENGTH = 500
 
 
 class OverrideReason(models.TextChoices):
@@ -81,7 +86,9 @@ class Booking(TenantModel):
     override_reason_code = models.CharField(
         "override reason", max_length=20, choices=OverrideReason.choices, blank=True, default="", db_default=""
     )
-    override_reason = models.TextField("override note", blank=True, default="", db_default="")
+    override_reason = models.TextField(
+        "override note", max_length=OVERRIDE_NOTE_MAX_LENGTH, blank=True, default="", db_default=""
+    )
     overridden_rules = ArrayField(
         models.CharField(max_length=20),
         default=list,
@@ -141,6 +148,11 @@ def booking_constraints(table: str, booked_item: str) -> list[models.BaseConstra
         models.CheckConstraint(
             condition=models.Q(override_reason_code__in=["", *OverrideReason.values]),
             name=f"{table}_override_reason_valid",
+        ),
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length("override_reason"), OVERRIDE_NOTE_MAX_LENGTH),
+            name=f"{table}_override_note_length",
+            violation_error_message=f"An override note is at most {OVERRIDE_NOTE_MAX_LENGTH} characters.",
         ),
         models.CheckConstraint(
             condition=models.Q(status=BookingStatus.CANCELLED, cancelled_at__isnull=False)

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models.functions import Now
 
+from clubs.constraints import capacity_at_least_one, ends_after_start, not_blank
 from clubs.models import TenantModel
 
 
@@ -26,10 +27,9 @@ class ScheduledClass(TenantModel):
         ordering = ["starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["id", "organization"], name="classes_id_organization_key"),
-            models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="classes_ends_after_start"
-            ),
-            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="classes_capacity_positive"),
+            ends_after_start("classes", "A class"),
+            capacity_at_least_one("classes"),
+            not_blank("title", table="classes", message="Enter the class's title."),
         ]
         indexes = [
             models.Index(fields=["branch", "starts_at"], name="classes_branch_start_idx"),

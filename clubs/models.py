@@ -5,9 +5,11 @@ import uuid
 import zoneinfo
 
 from django.contrib.postgres.functions import RandomUUID
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models.functions import Now
+
+from clubs.constraints import not_blank
 
 
 def local_day_bounds(day: datetime.date, zone: zoneinfo.ZoneInfo) -> tuple[datetime.datetime, datetime.datetime]:
@@ -40,7 +42,9 @@ class TenantModel(UUIDModel):
 
     The organization is derived from the parent row (`tenant_parent`) when it is not given, and
     a composite foreign key in the database (see `clubs.tenancy`) rejects a row whose
-    organization differs from its parent's.
+    organization differs from its parent's. Forms meet both rules as errors: a parent of another
+    organization is refused on the parent's field, and the rules that involve the organization
+    (a member number unique per organization) are checked although no form shows it.
     """
 
     organization = models.ForeignKey("clubs.Organization", on_delete=models.PROTECT, related_name="+", editable=False)
@@ -50,10 +54,38 @@ class TenantModel(UUIDModel):
     class Meta:
         abstract = True
 
+    def parent_organization_id(self):
+        """The organization of the parent row, or None while there is no parent."""
+        try:
+            parent = getattr(self, self.tenant_parent)
+        except ObjectDoesNotExist:
+            return None
+        return parent.organization_id if parent is not None else None
+
+    def clean(self):
+        super().clean()
+        parent_organization_id = self.parent_organization_id()
+        if self.organization_id and parent_organization_id and parent_organization_id != self.organization_id:
+            parent_field = self._meta.get_field(self.tenant_parent)
+            raise ValidationError(
+                {
+                    self.tenant_parent: (
+                        f"Choose a {parent_field.related_model._meta.verbose_name} of {self.organization}: "
+                        f"this {self._meta.verbose_name} belongs to it."
+                    )
+                }
+            )
+
+    def validate_constraints(self, exclude=None):
+        if self.organization_id is None and self.tenant_parent:
+            self.organization_id = self.parent_organization_id()
+        if self.organization_id is not None and exclude:
+            exclude = set(exclude) - {"organization"}
+        super().validate_constraints(exclude=exclude)
+
     def save(self, *args, **kwargs):
         if self.organization_id is None and self.tenant_parent:
-            parent = getattr(self, self.tenant_parent)
-            self.organization_id = parent.organization_id
+            self.organization_id = self.parent_organization_id()
         super().save(*args, **kwargs)
 
 
@@ -64,6 +96,9 @@ class Organization(UUIDModel):
     class Meta:
         db_table = "organizations"
         ordering = ["name"]
+        constraints = [
+            not_blank("name", table="organizations", message="Enter the organization's name."),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -85,13 +120,29 @@ class Branch(UUIDModel):
         verbose_name_plural = "branches"
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="branches_name_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="branches_name_unique_per_org",
+                violation_error_message="This organization already has a branch of this name.",
+            ),
+            not_blank("name", table="branches", message="Enter the branch's name."),
             # The target of the composite foreign keys that keep children in their branch's tenant.
             models.UniqueConstraint(fields=["id", "organization"], name="branches_id_organization_key"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self._state.adding or self.organization_id is None:
+            return
+        was = Branch.objects.filter(pk=self.pk).values_list("organization_id", flat=True).first()
+        moved = was is not None and was != self.organization_id
+        if moved and (self.members.exists() or self.facilities.exists() or self.classes.exists()):
+            raise ValidationError(
+                {"organization": "A branch with members, facilities or classes stays in its organization."}
+            )
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

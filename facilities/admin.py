@@ -1,9 +1,39 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from bookings.models import places_taken
 from clubs.admin_base import ClubModelAdmin
 from clubs.admin_time import branch_local
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
+from facilities.selectors import future_slot_capacities
+
+# Settings whose change reshapes the slots generated from now on.
+HOURS_FIELDS = {"opens_at", "closes_at", "slot_minutes"}
+
+
+def _slots_keep(count: int) -> str:
+    return "1 future slot keeps" if count == 1 else f"{count} future slots keep"
+
+
+def kept_slots_notice(facility: Facility, changed: set[str]) -> str:
+    """What a manager is told after changing a facility's capacity or hours: the slots already
+    generated keep what they had (applying a change to them comes with schedule changes)."""
+    shape = facility.slot_shape()
+    notes = []
+    if "capacity" in changed:
+        kept = future_slot_capacities(facility_id=facility.pk, other_than=shape.capacity)
+        if kept:
+            groups = " and ".join(f"{_slots_keep(count)} capacity {capacity}" for capacity, count in kept.items())
+            notes.append(f"{groups}; new slots will have {shape.capacity}.")
+    if changed & HOURS_FIELDS:
+        count = sum(future_slot_capacities(facility_id=facility.pk).values())
+        if count:
+            notes.append(f"{_slots_keep(count)} the hours they were made with; new slots will be {shape.hours}.")
+    if not notes:
+        return ""
+    return (
+        f"{facility.name}: {' '.join(notes)} Slots already generated are not changed yet: "
+        "that comes with schedule changes, in a later update."
+    )
 
 
 class FacilityFilter(admin.RelatedFieldListFilter):
@@ -29,6 +59,15 @@ class FacilityAdmin(ClubModelAdmin):
     search_fields = ["name", "branch__name"]
     inlines = [BenefitSettingInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:
+            changed = set(form.changed_data) & {"capacity"}
+            for formset in formsets:  # the settings inline
+                changed.update(name for inline_form in formset.forms for name in inline_form.changed_data)
+            if notice := kept_slots_notice(form.instance, changed):
+                self.message_user(request, notice, messages.WARNING)
+
     @admin.display(description="Available days")
     def days(self, facility: Facility) -> str:
         if sorted(facility.available_days) == Weekday.values:
@@ -50,6 +89,11 @@ class BenefitSettingAdmin(ClubModelAdmin):
     list_filter = ["facility__branch"]
     list_select_related = ["facility__branch"]
     search_fields = ["facility__name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and (notice := kept_slots_notice(obj.facility, set(form.changed_data))):
+            self.message_user(request, notice, messages.WARNING)
 
 
 @admin.register(BenefitSlot)

@@ -1,6 +1,7 @@
 """Recovery facilities (sauna, cold plunge…), their booking settings and their bookable slots."""
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib.postgres.fields import ArrayField
@@ -8,6 +9,7 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Now
 
+from clubs.constraints import FieldCheckConstraint, capacity_at_least_one, ends_after_start, not_blank
 from clubs.models import TenantModel
 
 
@@ -65,6 +67,20 @@ class FacilityKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+@dataclass(frozen=True)
+class SlotShape:
+    """What the slots a facility's settings generate look like."""
+
+    capacity: int
+    opens_at: datetime.time
+    closes_at: datetime.time
+    slot_minutes: int
+
+    @property
+    def hours(self) -> str:
+        return f"{self.opens_at:%H:%M}–{self.closes_at:%H:%M} in {self.slot_minutes}-minute slots"
+
+
 class Facility(TenantModel):
     Kind = FacilityKind
 
@@ -88,18 +104,41 @@ class Facility(TenantModel):
         verbose_name_plural = "facilities"
         ordering = ["branch__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["branch", "name"], name="facilities_name_unique_per_branch"),
+            models.UniqueConstraint(
+                fields=["branch", "name"],
+                name="facilities_name_unique_per_branch",
+                violation_error_message="This branch already has a facility of this name.",
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="facilities_id_organization_key"),
-            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="facilities_capacity_positive"),
-            models.CheckConstraint(condition=models.Q(kind__in=FacilityKind.values), name="facilities_kind_valid"),
-            models.CheckConstraint(
+            capacity_at_least_one("facilities"),
+            FieldCheckConstraint(
+                condition=models.Q(kind__in=FacilityKind.values),
+                name="facilities_kind_valid",
+                field="kind",
+                violation_error_message="Choose one of the listed kinds.",
+            ),
+            FieldCheckConstraint(
                 condition=models.Q(available_days__contained_by=Weekday.values),
                 name="facilities_available_days_are_weekdays",
+                field="available_days",
+                violation_error_message="Choose days of the week.",
             ),
+            not_blank("name", table="facilities", message="Enter the facility's name."),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.branch})"
+
+    def slot_shape(self) -> SlotShape:
+        """What slots generated from now on look like: the settings, or their defaults without a
+        settings row (the same fallback app_private.generate_facility_slots uses)."""
+        settings = BenefitSetting.objects.filter(facility=self).first() or BenefitSetting(facility=self)
+        return SlotShape(
+            capacity=settings.capacity or self.capacity,
+            opens_at=settings.opens_at,
+            closes_at=settings.closes_at,
+            slot_minutes=settings.slot_minutes,
+        )
 
 
 class BenefitSetting(TenantModel):
@@ -129,21 +168,26 @@ class BenefitSetting(TenantModel):
         verbose_name = "booking settings"
         verbose_name_plural = "booking settings"
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
                 name="benefit_settings_closes_after_opens",
+                field="closes_at",
+                violation_error_message="Closing time must be later than opening time, on the same day.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(slot_minutes__gt=0, slot_minutes__lte=24 * 60),
                 name="benefit_settings_slot_length_valid",
+                field="slot_minutes",
+                violation_error_message="A slot lasts from 1 to 1440 minutes (24 hours).",
             ),
-            models.CheckConstraint(
-                condition=models.Q(capacity__isnull=True) | models.Q(capacity__gt=0),
-                name="benefit_settings_capacity_positive",
+            capacity_at_least_one(
+                "benefit_settings", nullable=True, also=" Leave it empty to use the facility's capacity."
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(booking_window_days__lte=365),
                 name="benefit_settings_window_at_most_a_year",
+                field="booking_window_days",
+                violation_error_message="Members can book at most 365 days ahead.",
             ),
         ]
 
@@ -167,12 +211,14 @@ class BenefitSlot(TenantModel):
         verbose_name = "recovery slot"
         ordering = ["starts_at", "facility"]
         constraints = [
-            models.UniqueConstraint(fields=["facility", "starts_at"], name="benefit_slots_unique_start"),
-            models.UniqueConstraint(fields=["id", "organization"], name="benefit_slots_id_organization_key"),
-            models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="benefit_slots_ends_after_start"
+            models.UniqueConstraint(
+                fields=["facility", "starts_at"],
+                name="benefit_slots_unique_start",
+                violation_error_message="This facility already has a slot that starts then.",
             ),
-            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="benefit_slots_capacity_positive"),
+            models.UniqueConstraint(fields=["id", "organization"], name="benefit_slots_id_organization_key"),
+            ends_after_start("benefit_slots", "A slot"),
+            capacity_at_least_one("benefit_slots"),
         ]
         indexes = [
             models.Index(fields=["organization", "starts_at"], name="benefit_slots_org_start_idx"),

@@ -5,7 +5,12 @@ from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Lower, Now, Upper
 
+from clubs.constraints import FieldCheckConstraint, not_blank
 from clubs.models import TenantModel
+
+# A phone number as people write it: an optional leading +, then 6 to 15 digits (E.164 allows
+# at most 15) that spaces, brackets and dashes may separate. "+44 (0)7700 900123", "020 7946 0000".
+PHONE_PATTERN = r"^\+?[ ()-]*([0-9][ ()-]*){6,15}$"
 
 
 class MemberStatus(models.TextChoices):
@@ -29,7 +34,7 @@ class Member(TenantModel):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=32, blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="For example +44 7700 900123 or 020 7946 0000.")
     # The phone's digits alone, so "+44 7700 900123" is found by typing 7700900.
     phone_digits = models.GeneratedField(
         expression=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
@@ -45,13 +50,35 @@ class Member(TenantModel):
         db_table = "members"
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "member_number"], name="members_number_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "member_number"],
+                name="members_number_unique_per_org",
+                violation_error_message="Another member of this club has this member number.",
+            ),
             models.UniqueConstraint(fields=["id", "organization"], name="members_id_organization_key"),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(status__in=MemberStatus.values),
                 name="members_status_valid",
+                field="status",
+                violation_error_message="Choose active, frozen or cancelled.",
             ),
-            models.CheckConstraint(condition=~models.Q(member_number=""), name="members_number_not_blank"),
+            FieldCheckConstraint(
+                condition=~models.Q(member_number=""),
+                name="members_number_not_blank",
+                field="member_number",
+                violation_error_message="Enter the member number.",
+            ),
+            not_blank("first_name", table="members", message="Enter the member's first name."),
+            not_blank("last_name", table="members", message="Enter the member's last name."),
+            FieldCheckConstraint(
+                condition=models.Q(phone="") | models.Q(phone__regex=PHONE_PATTERN),
+                name="members_phone_valid",
+                field="phone",
+                violation_error_message=(
+                    "Enter a phone number of 6 to 15 digits, with a + in front for an international one; "
+                    "spaces, brackets and dashes may separate them."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "last_name", "first_name"], name="members_org_name_idx"),
@@ -98,15 +125,28 @@ class Entitlement(TenantModel):
         db_table = "entitlements"
         ordering = ["member", "benefit_kind"]
         constraints = [
-            models.UniqueConstraint(fields=["member", "benefit_kind"], name="entitlements_one_per_kind"),
-            models.CheckConstraint(condition=models.Q(quota__gt=0), name="entitlements_quota_positive"),
-            models.CheckConstraint(
+            models.UniqueConstraint(
+                fields=["member", "benefit_kind"],
+                name="entitlements_one_per_kind",
+                violation_error_message="This member already has an entitlement of this kind.",
+            ),
+            FieldCheckConstraint(
+                condition=models.Q(quota__gt=0),
+                name="entitlements_quota_positive",
+                field="quota",
+                violation_error_message="A quota is at least 1 booking per period.",
+            ),
+            FieldCheckConstraint(
                 condition=models.Q(period__in=EntitlementPeriod.values),
                 name="entitlements_period_valid",
+                field="period",
+                violation_error_message="Choose per week or per month.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=models.Q(benefit_kind__in=BenefitKind.values),
                 name="entitlements_kind_valid",
+                field="benefit_kind",
+                violation_error_message="Choose recovery sessions or classes.",
             ),
         ]
 
