@@ -15,14 +15,18 @@ from audit.context import current_request_context
 from audit.models import AuditSource
 from audit.selectors import EXPORT_FORMATS, audit_entries
 from audit.services import Actor, audit_export
-from config.api import IsStaff
+from config.api import DayField, IsStaff, checked_query
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+EXPORTED = {
+    (200, content_type.split(";")[0]): OpenApiResponse(OpenApiTypes.STR, description="The entries, streamed.")
+    for content_type in CONTENT_TYPES.values()
+}
 
 
 class ExportQuery(serializers.Serializer):
-    start = serializers.DateField(help_text="First day (in TIME_ZONE), inclusive.")
-    end = serializers.DateField(help_text="Last day, inclusive.")
+    start = DayField(help_text="First day (in TIME_ZONE), inclusive.")
+    end = DayField(help_text="Last day, inclusive.")
     organization = serializers.UUIDField(required=False)
     action = serializers.CharField(required=False, max_length=64)
     # not "format": DRF reads ?format= to choose a renderer
@@ -44,12 +48,11 @@ class AuditExport(APIView):
 
     @extend_schema(
         parameters=[ExportQuery],
-        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="CSV or JSON Lines, streamed")},
+        responses=EXPORTED,
+        description="The audit entries of the period, streamed: CSV (`file_format=csv`) or JSON Lines (`jsonl`).",
     )
     def get(self, request):
-        query = ExportQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = checked_query(ExportQuery, request)
         criteria = {
             "start": _midnight(data["start"]),
             "end": _midnight(data["end"] + datetime.timedelta(days=1)),

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 
 from django.db import connection
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +23,7 @@ from bookings.services import (
     booking_check_in,
     booking_create,
 )
-from config.api import IsMember, IsStaff, Pages
+from config.api import BranchClockField, IsMember, IsStaff, checked_query, time_zone_field
 from config.errors import RuleViolation
 
 
@@ -56,50 +56,37 @@ class MyBooking(serializers.Serializer):
     kind = serializers.CharField()
     item = serializers.UUIDField()
     title = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = BranchClockField(zone="time_zone")
+    ends_at = BranchClockField(zone="time_zone")
+    time_zone = time_zone_field()
     status = serializers.CharField()
     is_late_cancellation = serializers.BooleanField()
 
 
-class MyBookingPage(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = MyBooking(many=True)
-
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="How many per page (default 50, at most 200)."),
-    OpenApiParameter("offset", int, description="Where the page starts."),
-]
-
 MY_BOOKINGS = """
-    select b.id, 'slot', s.id, f.name, s.starts_at, s.ends_at, b.status, b.is_late_cancellation
+    select b.id, 'slot', s.id, f.name, s.starts_at, s.ends_at, br.time_zone, b.status, b.is_late_cancellation
     from benefit_bookings b join benefit_slots s on s.id = b.slot_id join facilities f on f.id = s.facility_id
+         join branches br on br.id = f.branch_id
     where b.member_id = %(member)s
     union all
-    select b.id, 'class', c.id, c.title, c.starts_at, c.ends_at, b.status, b.is_late_cancellation
-    from class_bookings b join classes c on c.id = b.class_id
+    select b.id, 'class', c.id, c.title, c.starts_at, c.ends_at, br.time_zone, b.status, b.is_late_cancellation
+    from class_bookings b join classes c on c.id = b.class_id join branches br on br.id = c.branch_id
     where b.member_id = %(member)s
     order by 5 desc, 1
 """
 
 
-class MyBookings(APIView):
+class MyBookings(generics.ListAPIView):
     """GET: my bookings, newest first. POST: book a slot or class for myself."""
 
     permission_classes = [IsMember]
+    serializer_class = MyBooking
 
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=MyBookingPage)
-    def get(self, request):
+    def get_queryset(self) -> list[dict]:
         with connection.cursor() as cursor:
-            cursor.execute(MY_BOOKINGS, {"member": request.user.member.id})
+            cursor.execute(MY_BOOKINGS, {"member": self.request.user.member.id})
             fields = list(MyBooking().fields)
-            rows = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
-        paginator = Pages()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(MyBooking(page, many=True).data)
+            return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
 
     @extend_schema(request=BookingRequest, responses={201: BookingResult})
     def post(self, request):
@@ -172,9 +159,7 @@ class StaffMemberSearch(APIView):
     required_permissions = ["members.view_member"]
 
     def get(self, request):
-        query = MemberSearchQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        matches = member_search(query.validated_data["q"])
+        matches = member_search(checked_query(MemberSearchQuery, request)["q"])
         return Response(MemberMatchSerializer(matches, many=True).data)
 
 

@@ -151,18 +151,24 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "config.api.MultiPartFormParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pages",
     "DEFAULT_THROTTLE_CLASSES": ["config.api.PerMemberThrottle"],
     "DEFAULT_THROTTLE_RATES": {"member": env.str("API_RATE_PER_MEMBER", default="120/min")},
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Club Operations API",
     "DESCRIPTION": (
         "Members authenticate with their Supabase access token (Authorization: Bearer ...); staff with "
-        "their admin session or an API token (Authorization: Token ...). Every 4xx has the body "
-        '{"code", "message", "details"}; `code` is stable per rule.'
+        "their admin session or an API token (Authorization: Token ...). Every error (4xx and 5xx) has the "
+        'body {"code", "message", "details"}; `code` is stable per rule. Times of slots, classes and bookings '
+        "are on their branch's clock: ISO 8601 with the branch's UTC offset, next to the branch's `time_zone`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -28,6 +28,11 @@ api_v1 = [
     path("staff/audit/export", AuditExport.as_view(), name="staff-audit-export"),
 ]
 
+# JSON under /api/, Django's own pages elsewhere
+handler400 = "config.api.bad_request"
+handler404 = "config.api.page_not_found"
+handler500 = "config.api.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.models import places_left
-from config.api import IsMember
+from clubs.models import Branch
+from config.api import BranchClockField, DayField, IsMember, checked_query, day_bounds_at, time_zone_field
 from config.errors import RuleViolation
 from facilities.models import BenefitSlot, Facility
 
@@ -37,27 +38,33 @@ class FacilityList(generics.ListAPIView):
     serializer_class = FacilitySerializer
 
     def get_queryset(self):
-        query = BranchQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
+        asked = checked_query(BranchQuery, self.request)
         queryset = Facility.objects.filter(organization_id=self.request.user.member.organization_id, is_active=True)
-        if "branch" in query.validated_data:
-            queryset = queryset.filter(branch_id=query.validated_data["branch"])
+        if "branch" in asked:
+            queryset = queryset.filter(branch_id=asked["branch"])
         return queryset.order_by("name", "id")
 
 
 class SlotSerializer(serializers.ModelSerializer):
     remaining = serializers.IntegerField(read_only=True, help_text="Places still free.")
     facility_name = serializers.CharField(source="facility.name")
+    starts_at = BranchClockField(zone="facility.branch.time_zone")
+    ends_at = BranchClockField(zone="facility.branch.time_zone")
+    time_zone = time_zone_field(source="facility.branch.time_zone")
 
     class Meta:
         model = BenefitSlot
-        fields = ["id", "facility", "facility_name", "starts_at", "ends_at", "capacity", "remaining"]
+        fields = ["id", "facility", "facility_name", "starts_at", "ends_at", "time_zone", "capacity", "remaining"]
 
 
 class SlotQuery(serializers.Serializer):
     branch = serializers.UUIDField(required=False)
     facility = serializers.UUIDField(required=False)
-    date = serializers.DateField(required=False, help_text="A day in the branch's zone; default today.")
+    date = DayField(
+        required=False,
+        help_text="A day on the clock of the branch asked for (or the facility's), else of the member's home branch; "
+        "default today.",
+    )
 
 
 @extend_schema(parameters=[SlotQuery])
@@ -68,19 +75,22 @@ class SlotList(generics.ListAPIView):
     serializer_class = SlotSerializer
 
     def get_queryset(self):
-        query = SlotQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        member = self.request.user.member
-        start, end = member.day_bounds(query.validated_data.get("date"))
+        member, asked = self.request.user.member, checked_query(SlotQuery, self.request)
+        branches = None
+        if "branch" in asked:
+            branches = Branch.objects.filter(pk=asked["branch"])
+        elif "facility" in asked:
+            branches = Branch.objects.filter(facilities=asked["facility"])
+        start, end = day_bounds_at(member, asked.get("date"), branches)
         queryset = BenefitSlot.objects.filter(
             organization_id=member.organization_id, starts_at__gte=start, starts_at__lt=end
         )
-        if "branch" in query.validated_data:
-            queryset = queryset.filter(facility__branch_id=query.validated_data["branch"])
-        if "facility" in query.validated_data:
-            queryset = queryset.filter(facility_id=query.validated_data["facility"])
+        if "branch" in asked:
+            queryset = queryset.filter(facility__branch_id=asked["branch"])
+        if "facility" in asked:
+            queryset = queryset.filter(facility_id=asked["facility"])
         return (
-            queryset.select_related("facility")
+            queryset.select_related("facility__branch")
             .annotate(remaining=places_left())
             .order_by("starts_at", "facility__name", "id")
         )
@@ -88,8 +98,8 @@ class SlotList(generics.ListAPIView):
 
 class SlotGenerationRequest(serializers.Serializer):
     branch = serializers.UUIDField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = DayField()
+    end = DayField()
 
 
 class SlotGenerationResult(serializers.Serializer):

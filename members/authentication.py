@@ -22,6 +22,8 @@ from rest_framework.authentication import BaseAuthentication
 from members.selectors import MemberIdentity, member_identity
 
 ASYMMETRIC = {"ES256", "RS256"}
+# Supabase's access tokens are about 1 KB; anything far longer is not one (and is not decoded).
+MAX_TOKEN_LENGTH = 8192
 
 
 class TokenRefused(exceptions.AuthenticationFailed):
@@ -29,6 +31,15 @@ class TokenRefused(exceptions.AuthenticationFailed):
 
     def __init__(self, code: str, message: str):
         super().__init__(detail=message, code=code)
+
+
+class SigningKeysUnavailable(exceptions.APIException):
+    """The project's signing keys could not be fetched: the server's trouble, not the token's."""
+
+    status_code = 503
+    default_code = "signing_keys_unavailable"
+    default_detail = "The project's signing keys cannot be fetched right now; please try again shortly."
+    wait = 30
 
 
 @dataclass
@@ -72,30 +83,51 @@ def _jwks_file() -> jwt.PyJWKSet:
         return jwt.PyJWKSet.from_dict(json.load(document))
 
 
+def malformed(message: str) -> TokenRefused:
+    return TokenRefused("token_malformed", message)
+
+
+def _header(token: str) -> dict:
+    """The token's header, once it is known to name its algorithm (and key) as strings."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise malformed(f"The bearer token is longer than {MAX_TOKEN_LENGTH} characters; it is not an access token.")
+    try:
+        header = jwt.get_unverified_header(token)  # also refuses a `kid` that is not a string
+    except jwt.InvalidTokenError:
+        raise malformed("The bearer token is not a JWT.") from None
+    if not isinstance(header.get("alg"), str):
+        raise malformed("The token's header does not name its algorithm.")
+    return header
+
+
 def _signing_key(token: str, header: dict):
-    algorithm = header.get("alg")
+    algorithm = header["alg"]
     if algorithm == "HS256":
         if not settings.SUPABASE_JWT_SECRET:
             raise TokenRefused("token_algorithm_not_allowed", "HS256 tokens are not accepted here.")
         return settings.SUPABASE_JWT_SECRET
-    if algorithm in ASYMMETRIC:
+    if algorithm in ASYMMETRIC and (settings.SUPABASE_JWKS_FILE or settings.SUPABASE_JWKS_URL):
+        unknown = TokenRefused("token_unknown_key", "The token is signed with a key this project does not know.")
         try:
             if settings.SUPABASE_JWKS_FILE:
-                return _jwks_file()[header.get("kid", "")].key
-            if settings.SUPABASE_JWKS_URL:
-                return _jwks_client().get_signing_key_from_jwt(token).key
+                signing_key = _jwks_file()[header.get("kid", "")]
+            else:
+                signing_key = _jwks_client().get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError:
+            raise SigningKeysUnavailable() from None
         except (KeyError, jwt.PyJWKClientError, jwt.PyJWKError):
-            message = "The token is signed with a key this project does not know."
-            raise TokenRefused("token_unknown_key", message) from None
+            raise unknown from None
+        # a key is for one algorithm: an RS256 header naming an EC key's id names no key
+        if signing_key.algorithm_name != algorithm:
+            raise unknown
+        return signing_key.key
     raise TokenRefused("token_algorithm_not_allowed", f"Tokens signed with {algorithm!r} are not accepted.")
 
 
 def verify_token(token: str) -> dict:
-    """The token's claims, or TokenRefused naming the check it failed."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.DecodeError:
-        raise TokenRefused("token_malformed", "The bearer token is not a JWT.") from None
+    """The token's claims, or TokenRefused naming the check it failed: whatever the token holds,
+    never another exception."""
+    header = _header(token)
     key = _signing_key(token, header)
     try:
         return jwt.decode(
@@ -108,14 +140,19 @@ def verify_token(token: str) -> dict:
         )
     except jwt.ExpiredSignatureError:
         raise TokenRefused("token_expired", "The token has expired; sign in again.") from None
+    except jwt.ImmatureSignatureError:
+        message = "The token is not valid yet; check the clock of the device that sent it."
+        raise TokenRefused("token_not_yet_valid", message) from None
     except jwt.InvalidAudienceError:
         raise TokenRefused("token_wrong_audience", "The token is not meant for this API.") from None
     except jwt.InvalidSignatureError:
         raise TokenRefused("token_bad_signature", "The token's signature does not match.") from None
     except jwt.MissingRequiredClaimError as error:
         raise TokenRefused("token_incomplete", f"The token has no {error.claim!r} claim.") from None
-    except jwt.InvalidTokenError:
-        raise TokenRefused("token_malformed", "The token could not be read.") from None
+    # Any other claim or part PyJWT could not read: its own errors, and the TypeError or
+    # ValueError it lets out for claims of the wrong type (`"nbf": [1]`).
+    except (jwt.PyJWTError, TypeError, ValueError):
+        raise malformed("The token could not be read.") from None
 
 
 class SupabaseTokenAuthentication(BaseAuthentication):
@@ -128,9 +165,11 @@ class SupabaseTokenAuthentication(BaseAuthentication):
         token = header.removeprefix("Bearer ").strip()
         claims = verify_token(token)
         user_id, organization_id = _uuid(claims.get("sub")), organization_of(claims)
+        if user_id is None:
+            raise malformed("The token's subject is not a user id.")
         if organization_id is None:
             raise TokenRefused("token_no_organization", "The token carries no organization in app_metadata.")
-        member = member_identity(auth_user_id=user_id, organization_id=organization_id) if user_id else None
+        member = member_identity(auth_user_id=user_id, organization_id=organization_id)
         if member is None:
             raise TokenRefused("unknown_member", "No member of this organization belongs to the token.")
         return MemberPrincipal(member, claims), token

@@ -11,8 +11,7 @@ from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from rest_framework.authtoken.models import Token
 
 from bookings.tests.conftest import tomorrow_at
 from classes.tests.factories import ScheduledClassFactory
@@ -38,20 +37,38 @@ def test_the_schema_and_its_docs_page_are_served(client):
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
-@pytest.fixture
-def member_headers(db):
+@schema.hook
+def map_query(context, query):
+    """The audit export's period ends on or after its first day, a rule OpenAPI cannot state (the
+    API refuses the other order with a 400: test_api_errors.py); days compare as strings."""
+    if query and context.operation.path.endswith("/audit/export"):
+        days = [query.get("start"), query.get("end")]
+        if all(isinstance(day, str) for day in days):
+            query["start"], query["end"] = sorted(days)
+    return query
+
+
+@pytest.fixture(params=["member", "manager"])
+def caller_headers(request, db):
+    """A member's token or a manager's API token: between them, every operation is allowed to one."""
     branch = BranchFactory(time_zone="Europe/London")
     facility = FacilityFactory(branch=branch)
     BenefitSlotFactory(facility=facility, starts_at=tomorrow_at(10), ends_at=tomorrow_at(10, 30))
     ScheduledClassFactory(branch=branch, starts_at=tomorrow_at(12), ends_at=tomorrow_at(13))
     member = MemberFactory(home_branch=branch, auth_user_id=uuid.uuid4())
+    if request.param == "member":
+        authorization = f"Bearer {member_token(member)}"
+    else:
+        authorization = f"Token {Token.objects.create(user=request.getfixturevalue('manager')).key}"
     with requests_keep_the_test_connection():
-        yield {"Authorization": f"Bearer {member_token(member)}"}
+        yield {"Authorization": authorization}
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-def test_no_input_makes_the_api_fail_or_break_its_schema(case, member_headers):
-    """A bounded run: generated requests, as a member, against every operation."""
-    case.call_and_validate(headers=member_headers, checks=[not_a_server_error, response_schema_conformance])
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_no_input_makes_the_api_fail_or_break_its_schema(case, caller_headers):
+    """A bounded run of every check Schemathesis has (no 5xx, documented statuses, media types,
+    headers and bodies, invalid input refused, valid input accepted, …): generated requests, as
+    a member and as a manager, against every operation."""
+    case.call_and_validate(headers=caller_headers)

@@ -1,0 +1,64 @@
+"""The OpenAPI document's description of errors: every operation lists the error answers it can
+give, each with the one error body (config/api.py)."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import permissions, serializers
+
+
+class ErrorBody(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable per rule or check, e.g. `full`, `invalid`, `token_expired`.")
+    message = serializers.CharField(help_text="What went wrong, for a person.")
+    details = serializers.DictField(help_text="For `invalid`: the messages of each field that is wrong.")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad input: `invalid` with the messages of each wrong field in `details`, or a rule's code.",
+    401: "No credentials, or a token that is refused; `code` says which check it failed.",
+    403: "Not allowed for this member or staff user.",
+    404: "The item does not exist, or is not in the caller's organization.",
+    409: "A booking rule refuses (`full`, `already_booked`, `busy`, …).",
+    413: "The request body is too large.",
+    415: "The request body's media type is not JSON or a form.",
+    429: "Too many requests from this member or staff user; see Retry-After.",
+    503: "The database is unavailable; see Retry-After.",
+}
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=[429, 503],
+    description="Seconds to wait before trying again.",
+)
+
+
+class ApiSchema(AutoSchema):
+    """Adds the error answers of each operation: 401/403 where credentials are needed, 400 where
+    it reads a query or a body, 404/409 where it changes state through the booking engine (or
+    names an item in its path), 413/415 where it reads a body, and 429/503 everywhere."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), RETRY_AFTER]
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        for code in self.error_statuses(operation):
+            error = OpenApiResponse(ErrorBody, description=ERROR_DESCRIPTIONS[code])
+            operation["responses"].setdefault(str(code), self._get_response_for_code(error, str(code)))
+        return operation
+
+    def error_statuses(self, operation: dict) -> list[int]:
+        reads_body = "requestBody" in operation
+        statuses = {429, 503}
+        if not all(isinstance(permission, permissions.AllowAny) for permission in self.view.get_permissions()):
+            statuses |= {401, 403}
+        if reads_body or any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+            statuses.add(400)
+        if self.method == "POST" or "{" in self.path:
+            statuses |= {404, 409}
+        if reads_body:
+            statuses |= {413, 415}
+        return sorted(statuses)
