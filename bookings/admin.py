@@ -15,6 +15,7 @@ from bookings.concierge import ConciergeFlow
 from bookings.models import BenefitBooking, Booking, ClassBooking
 from bookings.services import BookingKind, CancelOutcome, booking_cancel, booking_check_in, booking_mark_no_show
 from clubs import localtime
+from clubs.admin_base import ClubChangeList
 from clubs.admin_time import branch_day_filter, branch_local
 from config.errors import RuleViolation
 from facilities.admin import FacilityFilter
@@ -91,6 +92,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         return ["member", "booked_item_and_time", "status", "override_badge", "channel", "booked_by", "booked_at"]
+
+    def get_changelist(self, request, **kwargs):
+        return ClubChangeList  # a filter value the list cannot use is ignored, never a 500
 
     def get_queryset(self, request):
         # The list and the record page both read the member, who booked, the item and its branch.

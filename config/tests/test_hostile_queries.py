@@ -56,14 +56,7 @@ DATE_HIERARCHY_QUERIES = [
 
 # Crashes in pages whose code is not this test author's: each marked with the file to fix. Remove
 # a mark once its file is fixed (strict: an unexpected pass fails, to say so).
-NUL_IN_BOOKING_FILTERS = (
-    "bookings/admin.py: a NUL in a filter value (?channel__exact=%00) reaches PostgreSQL (DataError); "
-    "BookingAdmin.get_changelist can return clubs.admin_base.ClubChangeList"
-)
-KNOWN_CRASHES: dict[str, str] = {
-    "changelist:bookings.BenefitBooking": NUL_IN_BOOKING_FILTERS,
-    "changelist:bookings.ClassBooking": NUL_IN_BOOKING_FILTERS,
-}
+KNOWN_CRASHES: dict[str, str] = {}
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
