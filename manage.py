@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Django's command-line utility for administrative tasks."""
+"""Django's command-line utility for administrative tasks; failures end in one line (config/commands.py)."""
 
 import os
 import sys
@@ -7,9 +7,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.core.management import execute_from_command_line
+    from config.commands import main as run_command_line
 
-    execute_from_command_line(sys.argv)
+    run_command_line(sys.argv)
 
 
 if __name__ == "__main__":

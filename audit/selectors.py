@@ -7,22 +7,41 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, chain_hash
 from audit.models import INSTALLATION_CHAIN, AuditLog, AuditPending
+from clubs import localtime
+from clubs.models import Branch
 
 EXPORT_FORMATS = ("csv", "jsonl")
 EXPORT_CHUNK_BYTES = 256 * 1024
 VERIFY_BATCH = 10_000
-# Exported columns, in order. Times are ISO 8601 in UTC whatever the session's zone.
+# The days a period of the trail may name: no club's trail is older, and a later day is a typo.
+AUDIT_FIRST_DAY = datetime.date(2000, 1, 1)
+AUDIT_LAST_DAY = datetime.date(2999, 12, 31)
+# The entries' columns, exported in order. Times are ISO 8601 in UTC whatever the session's zone.
 EXPORT_COLUMNS = [
     "occurred_at", "id", "organization_id", "branch_id", "member_id", "actor_type", "actor_id", "actor_label",
     "action", "entity_type", "entity_id", "old_values", "new_values", "reason", "source", "request_id",
     "ip_address", "user_agent",
 ]  # fmt: skip
+# For people, after occurred_at: the same instant on its branch's clock (the installation's
+# TIME_ZONE for entries of no branch), labelled with the zone: "2026-12-01 13:00:00 EST".
+LOCAL_TIME_COLUMN = "occurred_at_local"
 _UTC_ISO = """to_char(entries.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+# A zone's label by offset is sampled over this many days either side of today (clubs.localtime's
+# labels); an offset outside them, from a past rule of the zone, is spelled out (UTC-3).
+_LABEL_SAMPLE_DAYS = 366
+_LOCAL_TIME = """
+    to_char(here.wall, 'YYYY-MM-DD HH24:MI:SS') || ' ' || coalesce(zone_labels.label,
+        'UTC' || case when here.offset_seconds < 0 then '-' else '+' end || abs(here.offset_seconds) / 3600
+        || case when mod(abs(here.offset_seconds), 3600) = 0 then ''
+                else ':' || lpad((mod(abs(here.offset_seconds), 3600) / 60)::text, 2, '0') end)
+"""
 # A spreadsheet runs a cell that starts with = + - @ tab or CR as a formula; a leading quote
 # defuses it. Compared as character codes: ascii() reads the first character without copying.
 _FORMULA_START_CODES = "61, 43, 45, 64, 9, 13"
@@ -72,7 +91,7 @@ def audit_entries(**criteria) -> QuerySet:
 
 def _csv_cell(column: str) -> str:
     if column == "occurred_at":
-        return f"{_UTC_ISO} as occurred_at"
+        return f"{_UTC_ISO} as occurred_at, {_LOCAL_TIME} as {LOCAL_TIME_COLUMN}"
     value = f"entries.{column}"
     if column in _FREE_TEXT_COLUMNS:
         starts_a_formula = f"ascii({value}) in ({_FORMULA_START_CODES})"
@@ -84,9 +103,9 @@ def _csv_cell(column: str) -> str:
 
 
 def _jsonl_line() -> str:
-    pairs = ", ".join(
-        f"'{column}', {_UTC_ISO if column == 'occurred_at' else 'entries.' + column}" for column in EXPORT_COLUMNS
-    )
+    values = {column: _UTC_ISO if column == "occurred_at" else f"entries.{column}" for column in EXPORT_COLUMNS}
+    values[LOCAL_TIME_COLUMN] = _LOCAL_TIME
+    pairs = ", ".join(f"'{name}', {value}" for name, value in values.items())
     return f"jsonb_build_object({pairs})::text"
 
 
@@ -107,29 +126,66 @@ def export_copy_sql(queryset: QuerySet, export_format: str) -> str:
     else:
         select = _jsonl_line()
         options = "format csv, quote e'\\x01', delimiter e'\\x02'"
-    ordered = f"select {select} from ({inner}) entries order by entries.occurred_at, entries.id"
+    labels = ", ".join(f"({_literal(zone)}, {offset}, {_literal(label)})" for zone, offset, label in _zone_labels())
+    ordered = f"""
+        select {select}
+        from ({inner}) entries
+        left join branches branch on branch.id = entries.branch_id
+        cross join lateral (select coalesce(branch.time_zone, {_literal(settings.TIME_ZONE)}) as zone) chosen
+        cross join lateral (
+            select entries.occurred_at at time zone chosen.zone as wall,
+                   extract(epoch from (entries.occurred_at at time zone chosen.zone)
+                                      - (entries.occurred_at at time zone 'UTC'))::int as offset_seconds
+        ) here
+        left join (values {labels}) zone_labels (zone, offset_seconds, label)
+            on zone_labels.zone = chosen.zone and zone_labels.offset_seconds = here.offset_seconds
+        order by entries.occurred_at, entries.id
+    """
     return f"copy ({ordered}) to stdout with ({options})"
+
+
+def _zone_labels() -> list[tuple[str, int, str]]:
+    """(zone, UTC offset in seconds, label) for the installation's zone and every branch's, as
+    clubs.localtime labels them (EST, EDT, UTC+13:45), so the export reads like the screens."""
+    zones = {settings.TIME_ZONE, *Branch.objects.values_list("time_zone", flat=True).distinct()}
+    now = timezone.now()
+    labels = {}
+    for zone in sorted(zones):
+        for days in range(-_LABEL_SAMPLE_DAYS, _LABEL_SAMPLE_DAYS + 1):
+            local = localtime.at(now + datetime.timedelta(days=days), zone)
+            labels.setdefault((zone, int(local.utcoffset().total_seconds())), localtime.zone_label(local))
+    return [(zone, offset, label) for (zone, offset), label in labels.items()]
+
+
+def _literal(value: str) -> str:
+    return connection.ops.compose_sql("%s", [value])
 
 
 @dataclass
 class ExportStream:
-    """Chunks of an export, and afterwards how many rows it held."""
+    """Chunks of an export. `rows` counts the rows in the chunks the reader has taken: all of
+    them once it has read to the end, those written so far when it stopped early."""
 
     copy_sql: str
+    header: bool = False  # CSV's first line names the columns: not a row
     rows: int = 0
 
     def chunks(self) -> Iterator[bytes]:
-        buffer = bytearray()
-        with connection.cursor() as cursor:
+        buffer, buffered_rows = bytearray(), -1 if self.header else 0
+        # Errors as Django's own, so that the connection is known to be broken afterwards.
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             with cursor.cursor.copy(self.copy_sql) as copy:
-                for data in copy:
+                for data in copy:  # one row (or the header line) at a time
                     buffer += data
+                    buffered_rows += 1
                     if len(buffer) >= EXPORT_CHUNK_BYTES:
                         yield bytes(buffer)
+                        self.rows += buffered_rows  # the reader came back for more: it took those
                         buffer.clear()
-            self.rows = cursor.cursor.rowcount
+                        buffered_rows = 0
         if buffer:
             yield bytes(buffer)
+            self.rows += buffered_rows
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model, QuerySet
 
 from audit.chain import GENESIS_HASH, chain_hash
@@ -186,6 +186,69 @@ def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
     return len(rows)
 
 
+class AuditExport:
+    """An export on its way out: iterate for its chunks (or hand it to a StreamingHttpResponse).
+
+    Pending entries are sealed first, so that what is exported is part of the verified chain.
+    However the reading ends, the export itself is recorded: who, with which filters, how many
+    rows the reader took (`rows`), and whether it read to the end. When it did not, the entry's
+    reason says why; when the database connection was lost, on a fresh connection.
+    """
+
+    def __init__(
+        self,
+        *,
+        queryset: QuerySet,
+        export_format: str,
+        actor: Actor,
+        filters: dict,
+        source: str,
+        context: RequestContext | None = None,
+    ):
+        self._stream = ExportStream(export_copy_sql(queryset, export_format), header=export_format == "csv")
+        self._record = {
+            "actor": actor,
+            "source": source,
+            "organization_id": filters.get("organization_id"),
+            "context": context or current_request_context(),
+        }
+        self._described = {"filters": filters, "format": export_format}
+        self._chunks = self._recorded_chunks()
+        self.recorded = False  # True once the export's own entry is written
+
+    @property
+    def rows(self) -> int:
+        return self._stream.rows
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+    def close(self) -> None:
+        """Stop early (the reader went away): the export is recorded as not read to the end."""
+        self._chunks.close()
+
+    def _recorded_chunks(self) -> Iterator[bytes]:
+        stopped = None
+        try:
+            audit_seal()
+            yield from self._stream.chunks()
+        except BaseException as interruption:  # the reader went away, Ctrl-C, the connection lost
+            stopped = interruption
+            raise
+        finally:
+            _reconnect_if_lost()
+            with transaction.atomic():
+                audit_record(
+                    action=AuditAction.AUDIT_EXPORTED,
+                    entity_type="audit_log",
+                    entity_id="",
+                    new_values={**self._described, "rows": self.rows, "completed": stopped is None},
+                    reason="" if stopped is None else f"not read to the end: {_why_stopped(stopped)}",
+                    **self._record,
+                )
+            self.recorded = True
+
+
 def audit_export(
     *,
     queryset: QuerySet,
@@ -194,29 +257,28 @@ def audit_export(
     filters: dict,
     source: str,
     context: RequestContext | None = None,
-) -> Iterator[bytes]:
-    """Stream `queryset`'s entries as CSV or JSON Lines, then record the export itself: who,
-    with which filters, how many rows, and whether the stream was read to the end.
+) -> AuditExport:
+    """Stream `queryset`'s entries as CSV or JSON Lines, recording the export (see AuditExport).
+    An unknown format is refused here, before any output."""
+    return AuditExport(
+        queryset=queryset, export_format=export_format, actor=actor, filters=filters, source=source, context=context
+    )
 
-    Pending entries are sealed first, so that what is exported is part of the verified chain.
-    """
-    copy_sql = export_copy_sql(queryset, export_format)  # refuses an unknown format before any output
-    context = context or current_request_context()
-    audit_seal()
-    stream = ExportStream(copy_sql)
-    completed = False
-    try:
-        yield from stream.chunks()
-        completed = True
-    finally:
-        with transaction.atomic():
-            audit_record(
-                action=AuditAction.AUDIT_EXPORTED,
-                entity_type="audit_log",
-                entity_id="",
-                source=source,
-                actor=actor,
-                organization_id=filters.get("organization_id"),
-                new_values={"filters": filters, "format": export_format, "rows": stream.rows, "completed": completed},
-                context=context,
-            )
+
+def _why_stopped(interruption: BaseException) -> str:
+    if isinstance(interruption, GeneratorExit):
+        return "the reader stopped"
+    if isinstance(interruption, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    cause = str(interruption).strip().split("\n", 1)[0]
+    if isinstance(interruption, DatabaseError):
+        return f"the database failed ({cause})"
+    return f"{type(interruption).__name__}: {cause}"
+
+
+def _reconnect_if_lost() -> None:
+    """A connection the server closed (or that the network lost) is dropped: the next query opens
+    a fresh one."""
+    raw = connection.connection
+    if raw is not None and (raw.closed or raw.broken):
+        connection.close()

@@ -7,13 +7,19 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from audit.services import Actor
+from clubs.localtime import local_today
 from config.errors import RuleViolation
 
 # SQLSTATEs the generator raises for bad input -> the rule's code.
 RULE_CODES = {"22023": "invalid_range", "P0002": "not_found"}
+# app_private.generate_facility_slots refuses longer runs.
+SLOT_RUN_MAX_DAYS = 366
+# How far from a branch's today a run may start or end: further is a typo, not a timetable.
+SLOT_RUN_REACH_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -79,3 +85,57 @@ def slots_ensure(
         kept=kept,
         skipped=json.loads(skipped) if isinstance(skipped, str) else skipped,
     )
+
+
+def slot_run_period(
+    *,
+    branch,
+    start: datetime.date | None = None,
+    days: int | None = None,
+    end: datetime.date | None = None,
+    allow_past: bool = False,
+) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a run at `branch`: from `start` (default: today there) for `days`
+    days (default SLOT_GENERATION_DAYS) or to `end`, inclusive.
+
+    Each value is checked against its range before any date arithmetic, so no input overflows.
+    A start before the branch's today is refused unless `allow_past`: its slots have already
+    ended. Refusals name the value's field in `details["field"]`.
+    """
+    today = local_today(branch.zone)
+    reach = datetime.timedelta(days=366 * SLOT_RUN_REACH_YEARS)
+    earliest, latest = (today - reach if allow_past else today), today + reach
+    first = today if start is None else start
+    if first < today and not allow_past:
+        raise RuleViolation(
+            "start_in_past",
+            f"{first} is before today at {branch.name} ({today} in {branch.time_zone}): "
+            "its slots would already have ended",
+            {"field": "start", "today": today.isoformat()},
+        )
+    for name, day in (("start", first), ("end", end)):
+        if day is not None and not earliest <= day <= latest:
+            raise RuleViolation(
+                "invalid_range",
+                f"{day} is out of range: give a day from {earliest} to {latest} "
+                f"(at most {SLOT_RUN_REACH_YEARS} years from today at {branch.name})",
+                {"field": name},
+            )
+    if end is None:
+        days = settings.SLOT_GENERATION_DAYS if days is None else days
+        if not 1 <= days <= SLOT_RUN_MAX_DAYS:
+            raise RuleViolation(
+                "invalid_range",
+                f"{days} is out of range: give a number of days from 1 to {SLOT_RUN_MAX_DAYS}",
+                {"field": "days"},
+            )
+        return first, first + datetime.timedelta(days=days - 1)
+    if end < first:
+        raise RuleViolation("invalid_range", f"{end} is before the start date {first}", {"field": "end"})
+    if (end - first).days >= SLOT_RUN_MAX_DAYS:
+        raise RuleViolation(
+            "invalid_range",
+            f"{end} is {(end - first).days + 1} days from {first}: a run covers at most {SLOT_RUN_MAX_DAYS} days",
+            {"field": "end"},
+        )
+    return first, end

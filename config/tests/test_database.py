@@ -4,19 +4,16 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from config.database import TCP_KEEPALIVES, parse_database_url
 from config.errors import ConfigurationError
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from config.tests.command_line import PROJECT_DIR, deployer_environment, manage_py, run_manage
 
 
 def test_supabase_direct_connection_keeps_sslmode():
@@ -75,27 +72,6 @@ def test_malformed_urls_are_refused_with_the_variable_and_the_fix(url, complaint
     assert "postgresql://USER:PASSWORD@HOST:5432/DBNAME" in message
 
 
-# Set by the test settings; a child process must start from the deployer's point of view.
-TEST_ONLY_VARIABLES = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
-
-
-def deployer_environment(**env: str) -> dict:
-    environment = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
-    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
-    return environment
-
-
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=deployer_environment(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_a_malformed_url_stops_manage_py_with_one_line():
     result = run_manage("check", DATABASE_URL="mysql://user@host/club", DEBUG="true")
     assert result.returncode == 1
@@ -131,7 +107,7 @@ def test_a_supervisor_stopping_runserver_stops_the_embedded_server(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     runserver = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        manage_py("runserver", f"127.0.0.1:{port}"),
         cwd=PROJECT_DIR,
         env=deployer_environment(EMBEDDED_DATABASE_DIR=str(data_dir), DEBUG="true"),
         stdout=subprocess.DEVNULL,

@@ -346,6 +346,9 @@ def test_members_get_a_clear_message_for_each_bad_argument(member_and_facility, 
 
 # The cron command.
 
+# A day ahead in every zone, so that the command accepts it without --allow-past.
+NEXT_WEEK = TODAY + datetime.timedelta(days=7)
+
 
 def run_command(*args: str) -> tuple[int, str]:
     out = StringIO()
@@ -359,9 +362,10 @@ def run_command(*args: str) -> tuple[int, str]:
 def test_command_reports_progress_per_branch_and_a_summary():
     facility = FacilityFactory(branch=BranchFactory(name="Riverside", time_zone="UTC"))
     FacilityFactory(branch=facility.branch, name="Broken plunge", under_maintenance=True)
-    status, output = run_command("--branch", str(facility.branch_id), "--start", "2026-12-01", "--days", "2")
+    status, output = run_command("--branch", str(facility.branch_id), "--start", str(NEXT_WEEK), "--days", "2")
     assert status == 0
-    assert "Riverside (UTC) 2026-12-01 to 2026-12-02: 64 created, 0 already present" in output
+    day_after = NEXT_WEEK + datetime.timedelta(days=1)
+    assert f"Riverside (UTC) {NEXT_WEEK} to {day_after}: 64 created, 0 already present" in output
     assert "skipped Broken plunge: under maintenance" in output
     assert "1 branches: 64 slots created, 0 already present." in output
 
@@ -369,12 +373,12 @@ def test_command_reports_progress_per_branch_and_a_summary():
 def test_command_json_output():
     facility = FacilityFactory(branch=BranchFactory(time_zone="UTC"))
     status, output = run_command(
-        "--branch", str(facility.branch_id), "--start", "2026-12-01", "--end", "2026-12-01", "--json"
+        "--branch", str(facility.branch_id), "--start", str(NEXT_WEEK), "--end", str(NEXT_WEEK), "--json"
     )
     payload = json.loads(output)
     assert status == 0
     assert payload["totals"] == {"created": 32, "already_present": 0, "removed": 0, "kept": 0}
-    assert payload["branches"][0]["from"] == "2026-12-01"
+    assert payload["branches"][0]["from"] == str(NEXT_WEEK)
 
 
 def test_command_default_start_is_today_in_the_branch_zone():
@@ -387,17 +391,67 @@ def test_command_default_start_is_today_in_the_branch_zone():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--days", "0"], "--days must be at least 1"),
-        (["--start", "2026-12-02", "--end", "2026-12-01"], "is before start date"),
-        (["--days", "400"], "longer than the limit"),
+        (["--days", "0"], "--days 0 is out of range: give a number of days from 1 to 366"),
+        (["--days", "-3"], "--days -3 is out of range: give a number of days from 1 to 366"),
+        (["--days", "99999999999999999999"], "--days 99999999999999999999 is out of range: give a number of days"),
+        (["--days", "400"], "--days 400 is out of range"),
+        (["--days", "many"], "argument --days: invalid int value: 'many'"),
+        (["--start", "9999-12-31", "--days", "5"], "--start 9999-12-31 is out of range: give a day from"),
+        (["--end", "9999-12-31"], "--end 9999-12-31 is out of range: give a day from"),
+        (["--start", "12/31/9999"], "argument --start: '12/31/9999' is not a day: write it YYYY-MM-DD"),
+        (["--start", "2026-02-30"], "argument --start: '2026-02-30' is not a day"),
+        ([f"--start={NEXT_WEEK + datetime.timedelta(days=1)}", f"--end={NEXT_WEEK}"], "is before the start date"),
+        ([f"--start={NEXT_WEEK}", f"--end={NEXT_WEEK + datetime.timedelta(days=400)}"], "at most 366 days"),
+        (["--days", "2", "--end", str(NEXT_WEEK)], "argument --end: not allowed with argument --days"),
         (["--branch", "00000000-0000-0000-0000-000000000009"], "unknown branch"),
+        (["--branch", "nine"], "argument --branch: invalid UUID value: 'nine'"),
     ],
 )
-def test_command_bad_arguments_exit_2(args, message):
-    FacilityFactory()
+def test_command_bad_arguments_exit_2_naming_the_argument_and_changing_nothing(args, message):
+    facility = FacilityFactory(branch=BranchFactory(time_zone="UTC"))
     status, output = run_command(*args)
     assert status == 2
     assert message in output
+    assert not BenefitSlot.objects.filter(facility=facility).exists()
+
+
+def test_a_start_in_the_past_is_refused_unless_asked_for():
+    facility = FacilityFactory(branch=BranchFactory(name="Riverside", time_zone="Pacific/Kiritimati"))  # UTC+14
+    today = timezone.localtime(timezone.now(), ZoneInfo("Pacific/Kiritimati")).date()
+    yesterday = str(today - datetime.timedelta(days=1))
+    status, message = run_command("--branch", str(facility.branch_id), "--start", yesterday, "--days", "1")
+    assert status == 2
+    assert message == (
+        f"--start {yesterday} is before today at Riverside ({today} in Pacific/Kiritimati): "
+        "its slots would already have ended; add --allow-past to create them anyway"
+    )
+    assert not BenefitSlot.objects.filter(facility=facility).exists()
+    status, _ = run_command("--branch", str(facility.branch_id), "--start", yesterday, "--days", "1", "--allow-past")
+    assert status == 0
+    assert len(starts(facility)) == 32
+
+
+def test_one_branch_in_the_past_stops_the_run_before_any_branch_changes():
+    """The same date is today in London and already yesterday at UTC+14."""
+    ahead = FacilityFactory(branch=BranchFactory(name="Ahead", time_zone="Pacific/Kiritimati"))
+    behind = FacilityFactory(branch=BranchFactory(name="Behind", time_zone="Pacific/Pago_Pago"))  # UTC-11
+    behind_today = str(timezone.localtime(timezone.now(), ZoneInfo("Pacific/Pago_Pago")).date())
+    status, message = run_command(
+        "--branch", str(behind.branch_id), "--branch", str(ahead.branch_id), "--start", behind_today, "--days", "1"
+    )
+    assert status == 2 and "before today at Ahead" in message
+    assert not BenefitSlot.objects.filter(facility__in=[ahead, behind]).exists()
+
+
+def test_dry_run_and_json_still_work_with_allow_past():
+    facility = FacilityFactory(branch=BranchFactory(time_zone="UTC"))
+    last_week = str(TODAY - datetime.timedelta(days=7))
+    status, output = run_command(
+        "--branch", str(facility.branch_id), "--start", last_week, "--days", "1", "--allow-past", "--dry-run", "--json"
+    )
+    payload = json.loads(output)
+    assert (status, payload["dry_run"], payload["totals"]["created"]) == (0, True, 32)
+    assert not BenefitSlot.objects.filter(facility=facility).exists()
 
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -423,7 +477,7 @@ def test_four_concurrent_runs_in_separate_processes_make_exactly_the_expected_ro
     try:
         environment = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings"}
         command = [sys.executable, "manage.py", "ensure_slots", "--branch", str(ids["branch"]),
-                   "--start", "2026-12-01", "--days", "14"]  # fmt: skip
+                   "--start", str(NEXT_WEEK), "--days", "14"]  # fmt: skip
         processes = [
             subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for _ in range(4)
@@ -468,7 +522,7 @@ def test_a_failing_branch_exits_1_and_the_others_still_complete(monkeypatch):
 
     monkeypatch.setattr(command_module, "slots_ensure", failing_for_one)
     status, message = run_command(
-        "--branch", str(broken.pk), "--branch", str(healthy.branch_id), "--start", "2026-12-01", "--days", "1"
+        "--branch", str(broken.pk), "--branch", str(healthy.branch_id), "--start", str(NEXT_WEEK), "--days", "1"
     )
     assert (status, message) == (1, "1 of 2 branches failed")
     assert len(starts(healthy)) == 32

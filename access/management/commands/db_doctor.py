@@ -1,8 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from access.doctor import ERROR, WARNING, database_checkup
+from config.commands import BaseCommand
 
 
 class Command(BaseCommand):

@@ -1,9 +1,10 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from access.planning import AccessConfigurationError
 from access.services import grants_sync
+from config.commands import BaseCommand
 
 
 class Command(BaseCommand):

@@ -1,6 +1,5 @@
-from django.core.management.base import BaseCommand
-
 from audit.services import audit_seal
+from config.commands import BaseCommand
 
 
 class Command(BaseCommand):

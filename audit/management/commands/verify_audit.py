@@ -1,10 +1,11 @@
 import uuid
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from audit.management.commands._period import parse_period
 from audit.selectors import audit_verify, chain_label
 from audit.services import audit_seal
+from config.commands import BaseCommand
 
 
 class Command(BaseCommand):

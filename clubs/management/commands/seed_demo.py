@@ -1,9 +1,9 @@
 import os
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from clubs.demo import demo_data_seed
+from config.commands import BaseCommand
 
 
 class Command(BaseCommand):

@@ -1,25 +1,16 @@
-import datetime
 import json
 import uuid
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from audit.models import AuditSource
 from audit.services import Actor
 from clubs.models import Branch
+from config.commands import BAD_ARGUMENTS, FAILED, BaseCommand, day
 from config.errors import RuleViolation
-from facilities.services import slots_ensure
-
-
-def _date(value: str) -> datetime.date:
-    day = parse_date(value) if value else None
-    if day is None:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
-    return day
+from facilities.services import SLOT_RUN_MAX_DAYS, slot_run_period, slots_ensure
 
 
 class Command(BaseCommand):
@@ -32,10 +23,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--branch", action="append", type=uuid.UUID, dest="branches", help="A branch id (repeatable)."
         )
-        parser.add_argument("--start", type=_date, help="First day (default: today in each branch's zone).")
+        parser.add_argument("--start", type=day, help="First day (default: today in each branch's zone).")
         period = parser.add_mutually_exclusive_group()
-        period.add_argument("--days", type=int, help=f"How many days (default {settings.SLOT_GENERATION_DAYS}).")
-        period.add_argument("--end", type=_date, help="Last day, inclusive.")
+        period.add_argument(
+            "--days",
+            type=int,
+            help=f"How many days, 1 to {SLOT_RUN_MAX_DAYS} (default {settings.SLOT_GENERATION_DAYS}).",
+        )
+        period.add_argument("--end", type=day, help="Last day, inclusive.")
+        parser.add_argument(
+            "--allow-past",
+            action="store_true",
+            help="Accept a --start before today in a branch's zone (slots that have already ended).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; change nothing.")
         parser.add_argument(
             "--rebuild",
@@ -44,14 +44,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print the results as JSON.")
 
-    def handle(self, *args, branches, start, days, end, dry_run, rebuild, as_json, **options):
-        if days is not None and days < 1:
-            raise CommandError("--days must be at least 1", returncode=2)
+    def handle(self, *args, branches, start, days, end, allow_past, dry_run, rebuild, as_json, **options):
         selected = self._branches(branches)
+        # Every branch's period is checked before any branch is changed.
+        periods = [(branch, self._period(branch, start, days, end, allow_past)) for branch in selected]
         results, failures = [], 0
-        for branch in selected:
-            first = start or timezone.localtime(timezone.now(), branch.zone).date()
-            last = end or first + datetime.timedelta(days=(days or settings.SLOT_GENERATION_DAYS) - 1)
+        for branch, (first, last) in periods:
             try:
                 run = slots_ensure(
                     branch_id=branch.pk,
@@ -63,7 +61,7 @@ class Command(BaseCommand):
                     rebuild=rebuild,
                 )
             except RuleViolation as refusal:
-                raise CommandError(refusal.message, returncode=2) from None  # the same arguments for every branch
+                raise CommandError(refusal.message, returncode=BAD_ARGUMENTS) from None  # the same for every branch
             except DatabaseError as error:
                 failures += 1
                 results.append({"branch": branch.name, "branch_id": str(branch.pk), "error": str(error)})
@@ -75,7 +73,16 @@ class Command(BaseCommand):
                 self._progress(branch, run, dry_run)
         self._summary(results, dry_run, as_json)
         if failures:
-            raise CommandError(f"{failures} of {len(selected)} branches failed", returncode=1)
+            raise CommandError(f"{failures} of {len(selected)} branches failed", returncode=FAILED)
+
+    def _period(self, branch, start, days, end, allow_past):
+        try:
+            return slot_run_period(branch=branch, start=start, days=days, end=end, allow_past=allow_past)
+        except RuleViolation as refusal:
+            message = f"--{refusal.details['field']} {refusal.message}"
+            if refusal.code == "start_in_past":
+                message += "; add --allow-past to create them anyway"
+            raise CommandError(message, returncode=BAD_ARGUMENTS) from None
 
     def _branches(self, ids):
         if not ids:
@@ -83,7 +90,7 @@ class Command(BaseCommand):
         found = {branch.pk: branch for branch in Branch.objects.filter(pk__in=ids)}
         unknown = [str(branch_id) for branch_id in ids if branch_id not in found]
         if unknown:
-            raise CommandError(f"unknown branch: {', '.join(unknown)}", returncode=2)
+            raise CommandError(f"unknown branch: {', '.join(unknown)}", returncode=BAD_ARGUMENTS)
         return [found[branch_id] for branch_id in dict.fromkeys(ids)]
 
     def _progress(self, branch, run, dry_run: bool) -> None:
