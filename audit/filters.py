@@ -17,16 +17,13 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from audit.models import ActorType, AuditAction, AuditSource
-from audit.selectors import filter_entries
+from audit.selectors import AUDIT_FIRST_DAY, AUDIT_LAST_DAY, filter_entries
 from clubs.localtime import DAY
 from clubs.models import Branch, local_day_bounds
 from members.models import Member
 
 # The trail's actor, action, entity and member-number columns are at most this long.
 LONGEST_VALUE = 64
-# Days a manager may ask for: wide enough for any real trail, narrow enough that a day's bounds
-# in any zone are valid times for Python and PostgreSQL alike.
-FIRST_DAY, LAST_DAY = datetime.date(2000, 1, 1), datetime.date(2999, 12, 31)
 NAMESPACED = re.compile(r"^[a-z_]+\.[a-z_.]+$")
 NAME = re.compile(r"^[a-z_]+$")
 
@@ -185,8 +182,8 @@ class EntityIdFilter(InputFilter):
 
 
 def _in_range(day: datetime.date) -> None:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError(f"choose a day between {_day(FIRST_DAY)} and {_day(LAST_DAY)}.")
+    if not AUDIT_FIRST_DAY <= day <= AUDIT_LAST_DAY:  # also keeps the day after within Python's calendar
+        raise ValidationError(f"choose a day between {_day(AUDIT_FIRST_DAY)} and {_day(AUDIT_LAST_DAY)}.")
 
 
 def _day(day: datetime.date) -> str:

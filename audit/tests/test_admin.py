@@ -573,3 +573,15 @@ def test_nothing_is_exported_while_a_filter_is_refused(manager_client, trail):
     assert not AuditLog.objects.filter(action=AuditAction.AUDIT_EXPORTED).exists()
     page = manager_client.get(response["Location"])
     assert "Nothing was exported: correct the filters below first." in filter_messages(page)
+
+
+def test_the_export_buttons_add_each_entrys_branch_clock_for_people(manager_client):
+    entry_at(BranchFactory(time_zone=NEW_YORK), "2026-12-01T23:00")
+    entry_at(BranchFactory(time_zone=CHATHAM), "2026-06-01T23:00")
+    rows = csv.DictReader(io.StringIO(streamed(manager_client.get(f"{export_url('csv')}?entity_type=clock_probe"))))
+    assert [(row["occurred_at"], row["occurred_at_local"]) for row in rows] == [
+        ("2026-06-01T23:00:00.000000Z", "2026-06-02 11:45:00 UTC+12:45"),
+        ("2026-12-01T23:00:00.000000Z", "2026-12-01 18:00:00 EST"),
+    ]
+    lines = streamed(manager_client.get(f"{export_url('jsonl')}?entity_type=clock_probe")).splitlines()
+    assert json.loads(lines[-1])["occurred_at_local"] == "2026-12-01 18:00:00 EST"
