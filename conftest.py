@@ -7,6 +7,9 @@ from django.test import Client
 from access.services import grants_sync
 from access.staff_groups import FRONT_DESK, MANAGER
 
+# The live server and the browser for the headless-Chromium tests.
+pytest_plugins = ["config.browser"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

@@ -13,12 +13,11 @@ from selenium.webdriver.common.by import By
 
 from audit.tests.factories import AuditLogFactory
 from bookings.tests.factories import BenefitBookingFactory
-from bookings.tests.test_browser import Page, with_password
-from bookings.tests.test_browser import browser as browser  # noqa: PLC0414 - the fixtures, shared
-from bookings.tests.test_browser import live_url as live_url  # noqa: PLC0414
 from clubs.tests.factories import BranchFactory
+from config.browser import Page, skip_without_chromium, with_password
 
 pytestmark = pytest.mark.django_db
+skip_without_chromium()
 
 NOTE = "medical: physio referral after knee surgery, agreed with the duty manager; " * 4 + "\nSecond line."
 

@@ -1,22 +1,14 @@
-"""The concierge flow end to end in a real browser: headless Chromium driven by Selenium.
-
-The live server shares the test's own database connection, so everything the test creates is
-visible to it and rolled back afterwards, append-only audit trail included. Screenshots of each
-step are saved under artifacts/browser/ (ignored by git).
+"""The concierge flow end to end in a real browser: headless Chromium driven by Selenium
+(config/browser.py). Screenshots of each step are saved under artifacts/browser/ (ignored by git).
 """
 
 from __future__ import annotations
 
 import datetime
-import shutil
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from selenium.webdriver.common.by import By
 
 from audit.services import Actor
 from bookings.models import BenefitBooking
@@ -24,95 +16,16 @@ from bookings.services import booking_create
 from bookings.tests.conftest import tomorrow_at
 from clubs import localtime
 from clubs.tests.factories import BranchFactory
-from config.testing import requests_keep_the_test_connection
+from config.browser import Page, skip_without_chromium, with_password
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
 from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
-PASSWORD = "pw"
-
-if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-    pytest.skip("chromium and chromium-driver are not installed (make test installs them)", allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
+skip_without_chromium()
 
 
-class SharedConnectionServer(ThreadedWSGIServer):
-    def _close_connections(self):
-        pass  # the connection is the test's: it must outlive each request
-
-
-class SharedConnectionThread(LiveServerThread):
-    def _create_server(self, connections_override=None):
-        return SharedConnectionServer(
-            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False,
-            connections_override=connections_override,
-        )  # fmt: skip
-
-
-@pytest.fixture
-def live_url(db):
-    connection = connections["default"]
-    connection.inc_thread_sharing()
-    keep = requests_keep_the_test_connection()
-    keep.__enter__()
-    thread = SharedConnectionThread("127.0.0.1", StaticFilesHandler, connections_override={"default": connection})
-    thread.daemon = True
-    original_close_all = connections.close_all
-    connections.close_all = lambda: None  # the server thread would close the shared connection on exit
-    thread.start()
-    thread.is_ready.wait()
-    try:
-        if thread.error:
-            raise thread.error
-        yield f"http://127.0.0.1:{thread.port}"
-    finally:
-        thread.terminate()
-        connections.close_all = original_close_all
-        keep.__exit__(None, None, None)
-        connection.dec_thread_sharing()
-
-
-@pytest.fixture
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-    ):  # fmt: skip
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-class Page:
-    def __init__(self, browser, base: str, name: str):
-        self.browser, self.base, self.name, self.shots = browser, base, name, 0
-        (ARTIFACTS / name).mkdir(parents=True, exist_ok=True)
-
-    def shot(self, label: str) -> None:
-        self.shots += 1
-        self.browser.save_screenshot(str(ARTIFACTS / self.name / f"{self.shots:02d}-{label}.png"))
-
-    def login(self, username: str) -> None:
-        self.browser.get(f"{self.base}/admin/login/")
-        self.browser.find_element(By.NAME, "username").send_keys(username)
-        self.browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        self.browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-
-    def click_link(self, text: str) -> None:
-        self.browser.find_element(By.LINK_TEXT, text).click()
-
-    def text(self) -> str:
-        return self.browser.find_element(By.TAG_NAME, "body").text
-
+class ConciergePage(Page):
     def book_through_the_flow(self, member_query: str, row_button: str, day) -> None:
         self.browser.get(f"{self.base}/admin/bookings/benefitbooking/")
         self.browser.find_element(By.CSS_SELECTOR, ".object-tools a.addlink").click()  # "New booking"
@@ -128,12 +41,6 @@ class Page:
         self.shot("confirm")
 
 
-def with_password(user):
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
 def fill(club):
     for _ in range(club.slot.capacity):
         booking_create(kind="slot", item_id=club.slot.pk, member_id=club.new_member().pk,
@@ -142,7 +49,7 @@ def fill(club):
 
 def test_front_desk_books_a_member_into_a_slot(browser, live_url, front_desk, club, django_user_model):
     with_password(front_desk)
-    page = Page(browser, live_url, "front-desk-books")
+    page = ConciergePage(browser, live_url, "front-desk-books")
     page.login(front_desk.username)
     page.book_through_the_flow("olivia smith", "Choose", tomorrow_at(0).date())
     assert "override" not in page.text().lower()  # no override box for the front desk
@@ -156,7 +63,7 @@ def test_front_desk_books_a_member_into_a_slot(browser, live_url, front_desk, cl
 def test_a_manager_overrides_a_full_slot_with_a_reason(browser, live_url, manager, club):
     with_password(manager)
     fill(club)
-    page = Page(browser, live_url, "manager-overrides")
+    page = ConciergePage(browser, live_url, "manager-overrides")
     page.login(manager.username)
     page.book_through_the_flow("olivia", "Override…", tomorrow_at(0).date())
     assert "Full: 2 of 2 places taken." in page.text()
@@ -182,7 +89,7 @@ def test_the_front_desk_at_a_new_york_branch_reads_new_york_times(browser, live_
     BenefitSlotFactory(facility=facility, starts_at=evening, ends_at=evening + datetime.timedelta(minutes=30))
     MemberFactory(home_branch=branch, first_name="Maya", last_name="Ortiz")
     with_password(front_desk)
-    page = Page(browser, live_url, "front-desk-new-york")
+    page = ConciergePage(browser, live_url, "front-desk-new-york")
     page.login(front_desk.username)
     page.book_through_the_flow("maya ortiz", "Choose", day)
     label = localtime.zone_label(evening)

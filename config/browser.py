@@ -1,0 +1,112 @@
+"""What the headless-Chromium tests share: a live server on the test's own database connection,
+the browser, and a page helper that signs in and saves screenshots under artifacts/browser/.
+
+The live server shares the test's connection, so everything the test creates is visible to it and
+rolled back afterwards, append-only audit trail included. Loaded as a pytest plugin by the root
+conftest; each browser test module starts with `skip_without_chromium()`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+
+from config.testing import requests_keep_the_test_connection
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
+PASSWORD = "pw"
+
+
+def skip_without_chromium() -> None:
+    """Called at the top of a browser test module: skips it, saying how to run it, when the
+    browser is missing."""
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip("chromium and chromium-driver are not installed (make test installs them)", allow_module_level=True)
+
+
+class SharedConnectionServer(ThreadedWSGIServer):
+    def _close_connections(self):
+        pass  # the connection is the test's: it must outlive each request
+
+
+class SharedConnectionThread(LiveServerThread):
+    def _create_server(self, connections_override=None):
+        return SharedConnectionServer(
+            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False,
+            connections_override=connections_override,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def live_url(db):
+    connection = connections["default"]
+    connection.inc_thread_sharing()
+    keep = requests_keep_the_test_connection()
+    keep.__enter__()
+    thread = SharedConnectionThread("127.0.0.1", StaticFilesHandler, connections_override={"default": connection})
+    thread.daemon = True
+    original_close_all = connections.close_all
+    connections.close_all = lambda: None  # the server thread would close the shared connection on exit
+    thread.start()
+    thread.is_ready.wait()
+    try:
+        if thread.error:
+            raise thread.error
+        yield f"http://127.0.0.1:{thread.port}"
+    finally:
+        thread.terminate()
+        connections.close_all = original_close_all
+        keep.__exit__(None, None, None)
+        connection.dec_thread_sharing()
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
+    ):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+class Page:
+    def __init__(self, browser, base: str, name: str):
+        self.browser, self.base, self.name, self.shots = browser, base, name, 0
+        (ARTIFACTS / name).mkdir(parents=True, exist_ok=True)
+
+    def shot(self, label: str) -> None:
+        self.shots += 1
+        self.browser.save_screenshot(str(ARTIFACTS / self.name / f"{self.shots:02d}-{label}.png"))
+
+    def login(self, username: str) -> None:
+        self.browser.get(f"{self.base}/admin/login/")
+        self.browser.find_element(By.NAME, "username").send_keys(username)
+        self.browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        self.browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+    def click_link(self, text: str) -> None:
+        self.browser.find_element(By.LINK_TEXT, text).click()
+
+    def text(self) -> str:
+        return self.browser.find_element(By.TAG_NAME, "body").text
+
+
+def with_password(user):
+    user.set_password(PASSWORD)
+    user.save()
+    return user
