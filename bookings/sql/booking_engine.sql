@@ -366,7 +366,9 @@ begin
         p_organization_id => new.organization_id,
         p_new_values => jsonb_build_object('status', new.status, 'channel', new.channel, 'kind', tg_argv[0],
                                            'item', to_jsonb(new) ->> tg_argv[1], 'direct_insert', true),
-        p_member_id => new.member_id
+        p_member_id => new.member_id,
+        -- the item's branch, so that the entry is found by branch and read on the branch's clock
+        p_branch_id => (app_private.booking_item(tg_argv[0], (to_jsonb(new) ->> tg_argv[1])::uuid)).branch_id
     );
     return null;
 end

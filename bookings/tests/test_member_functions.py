@@ -163,8 +163,10 @@ def test_a_direct_insert_is_recorded_in_the_audit_trail(club):
         )
         (booking_id,) = cursor.fetchone()
         cursor.execute("reset role")
-        cursor.execute("select action, actor_type, source from audit_logs where entity_id = %s", [str(booking_id)])
-        assert cursor.fetchall() == [("booking.created", "member", "api")]
+        cursor.execute(
+            "select action, actor_type, source, branch_id from audit_logs where entity_id = %s", [str(booking_id)]
+        )
+        assert cursor.fetchall() == [("booking.created", "member", "api", club.branch.pk)]
 
 
 def test_a_token_without_a_member_is_refused(club):
