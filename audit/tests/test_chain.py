@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 import uuid
 from io import StringIO
@@ -126,8 +127,21 @@ def test_unsealed_entries_are_counted_and_sealed_before_verifying():
     assert "intact, 1 entries verified, 0 not yet sealed" in output
 
 
-def test_bad_arguments_exit_2():
-    assert verify("--from", "last tuesday")[0] == 2
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "last tuesday"], "--from 'last tuesday' is not a date (YYYY-MM-DD) or an ISO 8601 time"),
+        (["--to", "9999-12-31"], "--to 9999-12-31 is out of range: give a day from 2000-01-01 to 2999-12-31"),
+        (["--from", "0001-01-01"], "--from 0001-01-01 is out of range: give a day from 2000-01-01 to 2999-12-31"),
+        (["--to", "9999-12-31T23:00:00+00:00"], "--to 9999-12-31T23:00:00+00:00 is out of range"),
+        (["--from", "2026-02-01", "--to", "2026-01-01"], "--to 2026-01-01 is before --from 2026-02-01"),
+        (["--org", "nine"], "argument --org: invalid UUID value: 'nine'"),
+    ],
+)
+def test_bad_arguments_exit_2_naming_the_argument(args, message):
+    with pytest.raises(CommandError, match=re.escape(message)) as refusal:
+        call_command("verify_audit", *args, stdout=StringIO())
+    assert refusal.value.returncode == 2
 
 
 class CommittedWork:

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import signal
 import subprocess
 import time
@@ -14,6 +15,8 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from audit import selectors
 from audit.models import AuditAction, AuditLog, AuditSource
@@ -107,6 +110,25 @@ def test_a_read_to_the_end_counts_every_row():
     assert len(b"".join(chunks).splitlines()) == 3
     entry = AuditLog.objects.get(action=AuditAction.AUDIT_EXPORTED)
     assert (entry.new_values["rows"], entry.new_values["completed"], entry.reason) == (3, True, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-01-01", "--to", "9999-12-31"], "--to 9999-12-31 is out of range: give a day from 2000-01-01"),
+        (["--from", "0001-01-01", "--to", "2026-01-01"], "--from 0001-01-01 is out of range"),
+        (["--from", "12/31/2026", "--to", "2026-01-01"], "--from '12/31/2026' is not a date (YYYY-MM-DD)"),
+        (["--from", "2026-01-02", "--to", "2026-01-01"], "--to 2026-01-01 is before --from 2026-01-02"),
+        (["--from", "2026-01-01", "--to", "2026-01-01", "--format", "xlsx"], "argument --format: invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2_and_export_nothing(args, message, tmp_path):
+    target = tmp_path / "out.csv"
+    with pytest.raises(CommandError, match=re.escape(message)) as refusal:
+        call_command("export_audit", *args, "--output", str(target))
+    assert refusal.value.returncode == 2
+    assert not target.exists()
+    assert not AuditLog.objects.filter(action=AuditAction.AUDIT_EXPORTED).exists()
 
 
 # Interrupted for real: `manage.py export_audit` in its own process, on committed rows.

@@ -526,3 +526,23 @@ def test_a_failing_branch_exits_1_and_the_others_still_complete(monkeypatch):
     )
     assert (status, message) == (1, "1 of 2 branches failed")
     assert len(starts(healthy)) == 32
+
+
+def test_a_lost_connection_stops_the_run_instead_of_failing_each_branch(monkeypatch):
+    from django.db import OperationalError
+
+    from facilities.management.commands import ensure_slots as command_module
+
+    FacilityFactory(branch=BranchFactory(time_zone="UTC"))
+    FacilityFactory(branch=BranchFactory(time_zone="UTC"))
+    attempts = []
+
+    def connection_lost(**arguments):
+        attempts.append(arguments["branch_id"])
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(command_module, "slots_ensure", connection_lost)
+    monkeypatch.setattr(connection, "is_usable", lambda: False)
+    with pytest.raises(OperationalError):  # manage.py tells it in one line (config/tests/test_commands.py)
+        run_command("--start", str(NEXT_WEEK), "--days", "1")
+    assert len(attempts) == 1

@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from audit.models import AuditSource
 from audit.services import Actor
@@ -63,6 +63,8 @@ class Command(BaseCommand):
             except RuleViolation as refusal:
                 raise CommandError(refusal.message, returncode=BAD_ARGUMENTS) from None  # the same for every branch
             except DatabaseError as error:
+                if connection.connection is None or not connection.is_usable():
+                    raise  # the connection is lost (Django drops one it cannot roll back): so are the other branches
                 failures += 1
                 results.append({"branch": branch.name, "branch_id": str(branch.pk), "error": str(error)})
                 if not as_json:
