@@ -17,7 +17,7 @@ import re
 import sys
 
 import psycopg
-from django.core.management import base, execute_from_command_line
+from django.core.management import ManagementUtility, base
 from django.core.management.base import SystemCheckError
 from django.db import Error as DjangoDatabaseError
 
@@ -56,9 +56,7 @@ class BaseCommand(base.BaseCommand):
     """The project's commands: thin (parse, call a service, report) and failing in one line."""
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.__class__ = CommandParser  # Django builds its own class; only `error` differs
-        return parser
+        return _with_one_line_errors(super().create_parser(prog_name, subcommand, **kwargs))
 
     def execute(self, *args, **options):
         try:
@@ -71,10 +69,26 @@ class BaseCommand(base.BaseCommand):
             sys.exit(refusal.returncode)
 
 
+def _with_one_line_errors(parser: base.CommandParser) -> CommandParser:
+    parser.__class__ = CommandParser  # Django builds the parser of its own class; only `error` differs
+    return parser
+
+
+class _ManagementUtility(ManagementUtility):
+    """Django's command line, giving Django's own commands the same one-line argument errors."""
+
+    def fetch_command(self, subcommand: str):
+        command = super().fetch_command(subcommand)
+        if not isinstance(command, BaseCommand):
+            create_parser = command.create_parser
+            command.create_parser = lambda *args, **kwargs: _with_one_line_errors(create_parser(*args, **kwargs))
+        return command
+
+
 def main(argv: list[str]) -> None:
     """Django's command line, with every unhandled failure told in one line."""
     try:
-        execute_from_command_line(argv)
+        _ManagementUtility(argv).execute()
     except (Exception, KeyboardInterrupt) as failure:
         if "--traceback" in argv:
             raise

@@ -168,6 +168,13 @@ def test_bad_arguments_are_one_line_naming_the_argument_with_exit_2():
     )
 
 
+def test_djangos_own_commands_get_the_same_one_line_argument_errors():
+    port = closed_port()
+    result = run_manage("migrate", "--bogus", DATABASE_URL=f"postgresql://u:p@127.0.0.1:{port}/x", DEBUG="true")
+    line = fails_in_one_line(result, returncode=2)
+    assert line == "error: unrecognized arguments: --bogus (see 'manage.py migrate --help')"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "message"),
