@@ -2,10 +2,12 @@
 what to do, exit status 2 for bad arguments and 1 for failures, never a traceback (unless asked
 with --traceback).
 
-`manage.py` runs every command, Django's own included, through `main()`, which turns what a
-command did not handle (the database unreachable, refusing the password, the connection lost,
-Ctrl-C, a closed output pipe) into that line. The project's commands derive from `BaseCommand`
-here, which also gives bad arguments and CommandErrors that one-line form.
+`manage.py` runs every command, Django's own included, through `main()`: it turns what a command
+did not handle (the database unreachable, missing, refusing the password or SSL, the connection
+lost, Ctrl-C, a closed output pipe) into that line, and gives every command's argument errors that
+form instead of argparse's usage block. The project's commands derive from `BaseCommand` here, whose
+CommandErrors (refusals, range checks) print the same way and whose argument errors are exit 2
+also under call_command.
 """
 
 from __future__ import annotations
