@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from clubs.admin_base import ClubModelAdmin
 from members.models import Entitlement, Member
+from members.selectors import staff_search
 
 
 class EntitlementInline(admin.TabularInline):
@@ -25,6 +26,12 @@ class MemberAdmin(ClubModelAdmin):
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [EntitlementInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            results |= queryset.filter(pk__in=staff_search(search_term))
+        return results, may_have_duplicates
 
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, member: Member) -> str:

@@ -3,7 +3,7 @@
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F, Func, Value
-from django.db.models.functions import Lower, Now, Upper
+from django.db.models.functions import Lower, Now, Reverse, Upper
 
 from clubs.constraints import FieldCheckConstraint, not_blank
 from clubs.models import TenantModel
@@ -11,6 +11,7 @@ from clubs.models import TenantModel
 # A phone number as people write it: an optional leading +, then 6 to 15 digits (E.164 allows
 # at most 15) that spaces, brackets and dashes may separate. "+44 (0)7700 900123", "020 7946 0000".
 PHONE_PATTERN = r"^\+?[ ()-]*([0-9][ ()-]*){6,15}$"
+PHONE_DIGITS = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
 
 
 class MemberStatus(models.TextChoices):
@@ -35,9 +36,23 @@ class Member(TenantModel):
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True, help_text="For example +44 7700 900123 or 020 7946 0000.")
-    # The phone's digits alone, so "+44 7700 900123" is found by typing 7700900.
+    # The phone's digits alone, so "+44 7700 900123" is found by typing its start, 447700.
     phone_digits = models.GeneratedField(
-        expression=Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+        expression=PHONE_DIGITS,
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
+    # Its significant digits (no trunk 0, written "(0)" or in front, no international 00)
+    # reversed, so that "ends with" is a prefix search on an index: 07700 900123, 7700900123 and
+    # 900123 all find +44 (0)7700 900123. members/sql/member_search.sql reads a query the same way.
+    phone_reversed = models.GeneratedField(
+        expression=Reverse(
+            Func(
+                Func(F("phone"), Value(r"\(0\)|\D"), Value(""), Value("g"), function="regexp_replace"),
+                Value("0"),
+                function="ltrim",
+            )
+        ),
         output_field=models.CharField(max_length=32),
         db_persist=True,
     )
@@ -88,6 +103,7 @@ class Member(TenantModel):
             models.Index(OpClass(Lower("email"), name="text_pattern_ops"), name="members_email_prefix_idx"),
             models.Index(OpClass(Upper("member_number"), name="text_pattern_ops"), name="members_number_prefix_idx"),
             models.Index(OpClass("phone_digits", name="text_pattern_ops"), name="members_phone_prefix_idx"),
+            models.Index(OpClass("phone_reversed", name="text_pattern_ops"), name="members_phone_reversed_idx"),
             models.Index(fields=["status"], name="members_status_idx"),
         ]
 

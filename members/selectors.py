@@ -7,6 +7,7 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from clubs.models import local_day_bounds
@@ -51,3 +52,10 @@ def member_identity(*, auth_user_id: uuid.UUID, organization_id: uuid.UUID) -> M
         )
         row = cursor.fetchone()
     return MemberIdentity(*row) if row else None
+
+
+def staff_search(query: str) -> RawSQL:
+    """The ids of the members app_private.search_members finds for `query` (at most 100), to
+    filter a queryset with: the admin's lists find a phone number however it is typed, as the
+    concierge does."""
+    return RawSQL("select id from app_private.search_members(%s, 100)", [query.replace("\x00", "")])

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from clubs.tests.factories import BranchFactory
 from config.testing import rejected_by_database
@@ -13,12 +14,43 @@ pytestmark = pytest.mark.django_db
     [
         ({"status": "suspended"}, "members_status_valid"),
         ({"member_number": ""}, "members_number_not_blank"),
+        ({"first_name": "  "}, "members_first_name_not_blank"),
+        ({"last_name": ""}, "members_last_name_not_blank"),
+        ({"phone": "call reception"}, "members_phone_valid"),
     ],
 )
 def test_member_rejects_bad_values(change, constraint):
     member = MemberFactory()
     with rejected_by_database(constraint):
         Member.objects.filter(pk=member.pk).update(**change)
+
+
+VALID_PHONES = ["+44 7700 900123", "020 7946 0000", "(212) 555-0100", "+1 212-555-0100", "+44 (0)7700 900123", "123456"]
+INVALID_PHONES = [
+    "12345",  # too short to be anyone's number
+    "+44 7700 900123 0000",  # 16 digits: longer than any number (E.164)
+    "44+7700900123",  # + only in front
+    "+44 7700 900123 ext 5",
+    "0800-FLOWERS",
+    "+44.7700.900123",
+]
+
+
+@pytest.mark.parametrize("phone", VALID_PHONES)
+def test_phone_numbers_as_people_write_them_are_accepted_by_form_and_table(phone):
+    member = MemberFactory(phone=phone)
+    member.full_clean()
+
+
+@pytest.mark.parametrize("phone", INVALID_PHONES)
+def test_other_phone_numbers_are_refused_by_form_and_table_alike(phone):
+    member = MemberFactory()
+    member.phone = phone
+    with pytest.raises(ValidationError) as refusal:
+        member.full_clean()
+    assert list(refusal.value.message_dict) == ["phone"]
+    with rejected_by_database("members_phone_valid"):
+        Member.objects.filter(pk=member.pk).update(phone=phone)
 
 
 def test_member_numbers_are_unique_per_organization():
