@@ -29,11 +29,13 @@ HUGE_NUMBER = "9" * 20
 # Each also stands for its neighbours: 5,000 nines are a long value and a number beyond any
 # range; "not-a-uuid" is a non-number, a non-date and a non-id.
 HOSTILE_VALUES = ["%", "\x00", "9" * 5000, HUGE_NUMBER, "-1", "not-a-uuid", "9999-12-31"]
-# What an add page is given as a field's initial value: the wrong type, NUL, far too long.
-INITIAL_VALUES = ["%", "\x00", "9" * 5000]
+# The wrong type, NUL, far too long: for an add page's initial values, and for parameters whose
+# presence is all that is read of them.
+FEW_VALUES = ["%", "\x00", "9" * 5000]
 # Parameters the admin's own pages read, and one nobody defined.
-CHANGELIST_PARAMETERS = ["q", "o", "p", "e", "all", "_popup", "_to_field", "unknown"]
-FORM_PAGE_PARAMETERS = ["_changelist_filters", "_popup", "_to_field", "unknown"]
+CHANGELIST_PARAMETERS = ["q", "o", "p", "_to_field"]
+FORM_PAGE_PARAMETERS = ["_changelist_filters", "_to_field"]
+PRESENCE_PARAMETERS = ["e", "all", "_popup", "unknown"]
 NOT_AN_ID = ["not-a-uuid", "\x00", "9" * 5000, "%"]
 # What a date hierarchy is asked for, beyond the calendar at both ends and in the middle.
 DATE_HIERARCHY_QUERIES = [
@@ -139,7 +141,7 @@ def model_id(model) -> str:
 def test_changelist_survives_hostile_query_strings(rows, staff_client, admin_client, model):
     path = admin_url(model, "changelist")
     parameters = {*CHANGELIST_PARAMETERS, *filter_parameters(admin_client, model)}
-    requests = list(each_value(path, sorted(parameters)))
+    requests = [*each_value(path, sorted(parameters)), *each_value(path, PRESENCE_PARAMETERS, values=FEW_VALUES)]
     date_hierarchy = admin.site._registry[model].date_hierarchy
     if date_hierarchy:
         requests += date_hierarchy_requests(path, date_hierarchy)
@@ -149,11 +151,19 @@ def test_changelist_survives_hostile_query_strings(rows, staff_client, admin_cli
 @pytest.mark.parametrize("model", cases("object", MODELS, model_id))
 def test_object_pages_survive_hostile_query_strings_and_ids(rows, staff_client, model):
     row = model._default_manager.first()
-    pages = [admin_url(model, "add"), admin_url(model, "change", row.pk), admin_url(model, "history", row.pk)]
-    requests = [request for page in pages for request in each_value(page, FORM_PAGE_PARAMETERS)]
+    pages = [admin_url(model, "add"), admin_url(model, "change", row.pk)]
+    requests = [
+        request
+        for page in pages
+        for request in [
+            *each_value(page, FORM_PAGE_PARAMETERS),
+            *each_value(page, PRESENCE_PARAMETERS, values=FEW_VALUES),
+        ]
+    ]
+    requests.append((admin_url(model, "history", row.pk), {"unknown": "\x00"}))
     # The add page takes initial values from the query string, one per field.
     form_fields = [field.name for field in model._meta.fields if field.editable]
-    requests += each_value(admin_url(model, "add"), form_fields, values=INITIAL_VALUES)
+    requests += each_value(admin_url(model, "add"), form_fields, values=FEW_VALUES)
     requests += [
         (admin_url(model, page, bad_id), {}) for page in ("change", "history", "delete") for bad_id in NOT_AN_ID
     ]
