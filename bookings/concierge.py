@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
@@ -60,7 +61,11 @@ class ConfirmForm(forms.Form):
         choices=[("", "— choose a reason —"), *OverrideReason.choices], required=False, label="Reason"
     )
     override_note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note", help_text="Say why, for the record."
+        required=False,
+        max_length=BenefitBooking._meta.get_field("override_reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note",
+        help_text="Say why, for the record.",
     )
 
     def __init__(self, *args, may_override: bool, **kwargs):
@@ -165,6 +170,9 @@ class ConciergeFlow:
         )
         state = {"member": member.pk, "kind": kind, "branch": branch.pk, "date": day.isoformat()}
         now = timezone.now()
+        # What is over is history: hidden unless asked for, so the day starts at what can be booked.
+        show_over = request.GET.get("over") == "1"
+        over = sum(1 for item in schedule.items if item.ends_at <= now)
         # On the days clocks change one reading can happen twice: then each time says which.
         labelled = len({localtime.zone_label(localtime.at(item.starts_at, branch)) for item in schedule.items}) > 1
         rows = [
@@ -177,6 +185,7 @@ class ConciergeFlow:
                 "waitlist": self._url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
             }
             for item in schedule.items
+            if show_over or item.ends_at > now
         ]
         return TemplateResponse(
             request,
@@ -190,6 +199,10 @@ class ConciergeFlow:
                 day=day,
                 zone_label=localtime.day_label(day, branch),
                 rows=rows,
+                over=over,
+                toggle_over=self._url("bookings_concierge_pick", **state, over="" if show_over else "1"),
+                show_over=show_over,
+                future_day=day >= localtime.local_today(branch),
                 member_bookable=member.status == MemberStatus.ACTIVE,
                 entitlement=schedule.entitlement,
                 back=self._url("bookings_concierge_schedule", **state),
@@ -240,9 +253,11 @@ class ConciergeFlow:
                 )
         branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
-        # Each reason is said once: a refusal already in the list of reasons is not repeated.
-        if refusal is not None and refusal.code not in {listed.code for listed in refusals}:
-            form.add_error(None, refusal.message)
+        verdict = _verdict(refusals, waitlist=waitlist, may_override=may_override)
+        if refusal is not None:
+            # Each reason is said once: one already in the list of reasons is not repeated.
+            listed = refusal.code in {reason.code for reason in refusals}
+            form.add_error(None, verdict.not_booked if listed else refusal.message)
         state = {"member": member.pk, "kind": kind, "branch": branch.pk,
                  "date": localtime.at(item.starts_at, branch).date().isoformat()}  # fmt: skip
         return TemplateResponse(
@@ -259,6 +274,8 @@ class ConciergeFlow:
                 kind_label=BookingKind(kind).label,
                 waitlist=waitlist,
                 refusals=refusals,
+                verdict=verdict,
+                waitlist_instead=self._url("bookings_concierge_confirm", **state, item=item.pk, waitlist=1),
                 form=form,
                 may_override=may_override,
                 back=self._url("bookings_concierge_pick", **state),
@@ -295,6 +312,34 @@ class ConciergeFlow:
                 another=self._url("bookings_concierge_schedule", member=booking.member_id),
             ),
         )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the confirm step can do, given every reason the engine would refuse."""
+
+    can_book: bool  # the Book button can succeed (an override may be needed)
+    needs_override: bool  # only a manager's override can make it succeed
+    waitlist_instead: bool  # full, and nothing else: the waitlist is open
+
+    @property
+    def not_booked(self) -> str:
+        if self.needs_override:
+            return "Not booked: to set the reasons above aside, tick “Override capacity or entitlement” and say why."
+        return "Not booked, for the reasons above."
+
+
+def _verdict(refusals, *, waitlist: bool, may_override: bool) -> Verdict:
+    codes = {refusal.code for refusal in refusals}
+    blocked = any(not refusal.overridable for refusal in refusals)
+    overridable = any(refusal.overridable for refusal in refusals)
+    waitlist_takes_it = codes == {"full"}
+    needs_override = overridable and not (waitlist and waitlist_takes_it)
+    return Verdict(
+        can_book=not blocked and (not needs_override or may_override),
+        needs_override=needs_override and may_override and not blocked,
+        waitlist_instead=waitlist_takes_it and not waitlist,
+    )
 
 
 def _item_title(kind: str, item) -> str:

@@ -72,8 +72,8 @@ def test_step_three_lists_places_left_and_marks_full_ones(front_desk_client, clu
     BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(11), ends_at=tomorrow_at(11, 30))
     fill(club)
     page = front_desk_client.get(url("pick", **state(club))).content.decode()
-    assert "<strong>Full</strong> (2 of 2)" in page and "Join waitlist" in page
-    assert "4 of 4" in page  # the other slot: 4 places left
+    assert "<strong>Full</strong> (2 of 2 taken)" in page and "Join waitlist" in page
+    assert "4 of 4 left" in page  # the other slot
     assert "0 of 4 recovery sessions used this week" in page
 
 
@@ -250,7 +250,9 @@ def test_items_that_started_or_are_over_are_not_offered(front_desk_client, club)
     over = BenefitSlotFactory(facility=club.facility, starts_at=today_at(-60), ends_at=today_at(-30))
     started = BenefitSlotFactory(facility=club.facility, starts_at=today_at(-10), ends_at=today_at(20))
     today = {**state(club), "date": over.starts_at.astimezone(club.branch.zone).date().isoformat()}
-    page = front_desk_client.get(url("pick", **today)).content.decode()
+    hidden = front_desk_client.get(url("pick", **today)).content.decode()
+    assert "earlier one is over and not shown" in hidden and ">Over<" not in hidden
+    page = front_desk_client.get(url("pick", **today, over=1)).content.decode()
     for slot in (over, started):
         assert f"item={slot.pk}" not in page  # neither "Choose" nor "Join waitlist"
     assert ">Over<" in page
@@ -343,3 +345,28 @@ def test_a_forbidden_page_is_the_admins_own_with_a_way_back(client, django_user_
     page = response.content.decode()
     assert response.status_code == 403
     assert "You may not open this page" in page and f'href="{reverse("admin:index")}"' in page
+
+
+def test_the_book_button_is_offered_only_when_it_can_work(front_desk_client, manager_client, club):
+    fill(club)
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    desk = front_desk_client.get(confirm).content.decode()
+    assert 'name="book"' not in desk and "Join the waitlist instead" in desk
+    manager_page = manager_client.get(confirm).content.decode()
+    assert 'name="book"' in manager_page and "Booking this needs the override above." in manager_page
+    refused = manager_client.post(confirm, {"override_reason_code": "vip", "override_note": "forgot to tick"})
+    assert "Not booked: to set the reasons above aside, tick" in refused.content.decode()
+    club.member.status = "frozen"
+    club.member.save()
+    frozen = manager_client.get(confirm).content.decode()
+    assert 'name="book"' not in frozen and "This cannot be booked for Olivia" in frozen
+
+
+def test_an_override_note_longer_than_the_limit_is_a_form_error(manager_client, club):
+    fill(club)
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    too_long = {"override": "on", "override_reason_code": "vip", "override_note": "x" * 600}
+    response = manager_client.post(confirm, too_long)
+    assert response.status_code == 200
+    assert "Ensure this value has at most 500 characters (it has 600)." in response.content.decode()
+    assert not BenefitBooking.objects.filter(member=club.member).exists()
