@@ -1,4 +1,5 @@
--- Member search for staff tools (the concierge's first step, the staff API, the members list).
+-- Member search for staff tools (the concierge's first step, the staff API, the members list),
+-- replacing the first one, which bookings/sql/booking_engine.sql installed.
 -- A name, email or member number is found by its start; a phone number however it is typed:
 -- its start ("+44 7700 9001"), national ("07700 900189"), without the country code
 -- ("7700900189"), its last digits ("900189") or international ("+44 7700 900189") when the
@@ -64,4 +65,17 @@ begin
     order by m.last_name, m.first_name, m.member_number
     limit least(greatest(coalesce(p_limit, 20), 1), 100);
 end
+$$;
+
+-- What staff tools call through PostgREST with the service key (declared in bookings/db_access.py).
+create or replace function public.search_members(p_query text, p_limit integer default 20)
+    returns table (
+        id uuid, member_number text, first_name text, last_name text, email text, phone text, status text,
+        home_branch_id uuid, home_branch text, organization_id uuid
+    )
+    language sql stable
+    security invoker
+    set search_path = ''
+as $$
+    select * from app_private.search_members(p_query, p_limit)
 $$;
