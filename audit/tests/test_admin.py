@@ -536,7 +536,7 @@ def test_the_admins_own_parameters_are_no_error_page_either(manager_client, trai
     assert manager_client.get(f"{CHANGELIST}?{query}").status_code < 500
 
 
-@pytest.mark.parametrize("object_id", ["not-a-uuid", "%25", "x" * 5000, str(uuid.uuid4())])
+@pytest.mark.parametrize("object_id", ["not-a-uuid", "%25", "x" * 5000, "00000000-0000-4000-8000-000000000000"])
 def test_a_detail_page_that_does_not_exist_is_no_error_page(manager_client, object_id):
     response = manager_client.get(f"{CHANGELIST}{object_id}/change/")
     assert response.status_code in (302, 404)
