@@ -1,6 +1,6 @@
 """What every API endpoint shares: one error body for every answer that is not a success, the
-permissions, pagination, throttling, the bounded fields of queries, and the OpenAPI description
-of the errors each operation can answer.
+permissions, pagination, throttling, the checked fields of queries and the branch-clock fields of
+answers. (How the OpenAPI document describes the errors: config/api_schema.py.)
 
 Every error under /api/ is `{"code", "message", "details"}` as JSON: the views' own refusals
 (DRF's exception handler below), and what Django answers before or around a view (`handler400`,
@@ -167,7 +167,7 @@ class MultiPartFormParser(parsers.MultiPartParser):
 
 
 def is_api(request) -> bool:
-    return request.path_info.startswith(API_PREFIX)
+    return f"{request.path_info}/".startswith(API_PREFIX)  # /api itself too
 
 
 def bad_request(request, exception):
@@ -235,13 +235,17 @@ class DayField(serializers.DateField):
 
     default_error_messages = {
         "invalid": "Write the day as YYYY-MM-DD.",
+        "no_such_day": "There is no such day in the calendar.",
         "out_of_range": f"Choose a day from {FIRST_DAY} to {LAST_DAY}.",
     }
 
     def to_internal_value(self, value):
         if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             self.fail("invalid")
-        day = super().to_internal_value(value)
+        try:
+            day = super().to_internal_value(value)
+        except serializers.ValidationError:  # written right, but 2026-02-30
+            self.fail("no_such_day")
         if not FIRST_DAY <= day <= LAST_DAY:
             self.fail("out_of_range")
         return day

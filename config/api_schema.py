@@ -1,6 +1,7 @@
 """The OpenAPI document's description of errors: every operation lists the error answers it can
 give, each with the one error body (config/api.py)."""
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -24,6 +25,8 @@ ERROR_DESCRIPTIONS = {
     429: "Too many requests from this member or staff user; see Retry-After.",
     503: "The database is unavailable; see Retry-After.",
 }
+# Text without NUL, which DRF's text fields refuse (PostgreSQL cannot store it).
+NO_NUL = r"^[^\u0000]*$"
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",
     OpenApiTypes.INT,
@@ -37,6 +40,14 @@ class ApiSchema(AutoSchema):
     """Adds the error answers of each operation: 401/403 where credentials are needed, 400 where
     it reads a query or a body, 404/409 where it changes state through the booking engine (or
     names an item in its path), 413/415 where it reads a body, and 429/503 everywhere."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Also states the NUL that text fields refuse: the document says what the API accepts."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        refuses_nul = any(isinstance(validator, ProhibitNullCharactersValidator) for validator in field.validators)
+        if direction == "request" and refuses_nul and schema.get("type") == "string" and "pattern" not in schema:
+            schema["pattern"] = NO_NUL
+        return schema
 
     def get_override_parameters(self):
         return [*super().get_override_parameters(), RETRY_AFTER]

@@ -50,13 +50,19 @@ def assert_error_body(response, status: int, code: str) -> dict:
 # Statuses Django or DRF answer around the views
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/nope", "/api/", "/api/v1/bookings/not-a-uuid/cancel"])
+UNKNOWN_API_PATHS = [
+    "/api", "/api/", "/api/nope", "/api/v1", "/api/v1/nope", "/api/v1/slots/", "/api/v1/bookings/not-a-uuid/cancel",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", UNKNOWN_API_PATHS)
 def test_unknown_api_paths_are_a_json_404(client, path):
     assert_error_body(client.get(path), 404, "not_found")
 
 
-def test_unknown_paths_elsewhere_keep_djangos_page(client):
-    response = client.get("/nope")
+@pytest.mark.parametrize("path", ["/nope", "/apiary"])
+def test_unknown_paths_elsewhere_keep_djangos_page(client, path):
+    response = client.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
 
@@ -247,6 +253,19 @@ def test_days_and_ids_that_cannot_be_one_are_a_400_naming_them(client, as_member
     if field != "facility":
         body = assert_error_body(client.get(reverse("api:classes"), query, **as_member), 400, "invalid")
         assert list(body["details"]) == [field]
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("12/31/9999", "Write the day as YYYY-MM-DD."),
+        ("2026-02-30", "There is no such day in the calendar."),
+        ("9999-12-31", "Choose a day from 1900-01-01 to 2999-12-31."),
+    ],
+)
+def test_a_wrong_day_says_what_is_wrong_with_it(client, as_member, day, message):
+    response = client.get(reverse("api:slots"), {"date": day}, **as_member)
+    assert assert_error_body(response, 400, "invalid")["details"] == {"date": [message]}
 
 
 def test_the_first_and_last_days_that_are_accepted_answer_200(client, as_member):
