@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from contextvars import ContextVar
@@ -32,11 +33,20 @@ def request_context_from(request) -> RequestContext:
     # META rather than request.headers, which would copy every header of every request
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    ip_address = request.META.get("REMOTE_ADDR") or None
+    ip_address = _address(request.META.get("REMOTE_ADDR", ""))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.AUDIT_TRUST_X_FORWARDED_FOR and forwarded:
-        ip_address = forwarded.split(",")[0].strip() or ip_address
-    return RequestContext(request_id, ip_address, request.META.get("HTTP_USER_AGENT", "")[:500])
+        # Whatever a client writes there is only an address if it reads as one.
+        ip_address = _address(forwarded.split(",")[0]) or ip_address
+    user_agent = request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:500]  # text cannot hold NUL
+    return RequestContext(request_id, ip_address, user_agent)
+
+
+def _address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 class RequestContextMiddleware:
