@@ -32,6 +32,7 @@ api_v1 = [
 handler400 = "config.api.bad_request"
 handler404 = "config.api.page_not_found"
 handler500 = "config.api.server_error"
+handler403 = "config.views.permission_denied"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -345,6 +345,7 @@ def test_a_forbidden_page_is_the_admins_own_with_a_way_back(client, django_user_
     page = response.content.decode()
     assert response.status_code == 403
     assert "You may not open this page" in page and f'href="{reverse("admin:index")}"' in page
+    assert "Club Operations" in page and "Django administration" not in page and "Log out" in page
 
 
 def test_the_book_button_is_offered_only_when_it_can_work(front_desk_client, manager_client, club):
