@@ -3,15 +3,14 @@ from django.contrib import admin
 from bookings.models import places_taken
 from classes.models import ScheduledClass
 from clubs.admin_base import ClubModelAdmin
-from clubs.admin_time import branch_local
+from clubs.admin_time import BranchTimeMixin, branch_day_filter, branch_local
 
 
 @admin.register(ScheduledClass)
-class ScheduledClassAdmin(ClubModelAdmin):
+class ScheduledClassAdmin(BranchTimeMixin, ClubModelAdmin):
     list_display = ["title", "branch", "instructor", "starts", "booked", "capacity", "is_cancelled"]
-    list_filter = ["branch", "is_cancelled"]
+    list_filter = [branch_day_filter(instant="starts_at", zone="branch__time_zone"), "branch", "is_cancelled"]
     list_select_related = ["branch"]
-    date_hierarchy = "starts_at"
     search_fields = ["title", "instructor"]
     ordering = ["starts_at"]
 

@@ -119,14 +119,14 @@ class BranchTimeMixin:
     times on its clock.
 
     `branch_of(obj)` names the branch of a row; on the add page, the branch the form chooses
-    (`branch_field`) decides how the typed times are read.
+    (`branch_field`: the branch, or a facility of it) decides how the typed times are read.
     """
 
     change_form_template = "admin/branch_time_change_form.html"
     branch_field = "branch"
 
     def branch_of(self, obj):
-        return obj.branch
+        return obj.branch if self.branch_field == "branch" else getattr(obj, self.branch_field).branch
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id)) if object_id else None
@@ -153,11 +153,12 @@ class BranchTimesForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        branch = cleaned.get(self.branch_field)
+        chosen = cleaned.get(self.branch_field)
+        branch = chosen if self.branch_field == "branch" else getattr(chosen, "branch", None)
         now = timezone.now()
-        for name, field in self.fields.items():
+        for name in self.fields:
             value = cleaned.get(name)
-            if not (isinstance(field, forms.DateTimeField) and isinstance(value, datetime.datetime)):
+            if not isinstance(value, datetime.datetime):  # from a DateTimeField or the admin's split one
                 continue
             if abs((value - now).days) > YEARS_AROUND_TODAY * 366:
                 self.add_error(name, f"Choose a time within {YEARS_AROUND_TODAY} years of today.")

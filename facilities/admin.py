@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from bookings.models import places_taken
 from clubs.admin_base import ClubModelAdmin
-from clubs.admin_time import branch_local
+from clubs.admin_time import BranchTimeMixin, branch_day_filter, branch_local
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 from facilities.selectors import future_slot_capacities
 
@@ -97,11 +97,15 @@ class BenefitSettingAdmin(ClubModelAdmin):
 
 
 @admin.register(BenefitSlot)
-class BenefitSlotAdmin(ClubModelAdmin):
+class BenefitSlotAdmin(BranchTimeMixin, ClubModelAdmin):
     list_display = ["facility", "starts", "ends", "booked", "capacity"]
-    list_filter = ["facility__branch", ("facility", FacilityFilter)]
+    list_filter = [
+        branch_day_filter(instant="starts_at", zone="facility__branch__time_zone"),
+        "facility__branch",
+        ("facility", FacilityFilter),
+    ]
+    branch_field = "facility"
     list_select_related = ["facility__branch"]
-    date_hierarchy = "starts_at"
     search_fields = ["facility__name"]
     ordering = ["starts_at"]
 

@@ -113,3 +113,17 @@ def test_a_facility_cannot_move_to_a_branch_of_another_organization(manager_clie
     assert list(form_errors(response)) == ["branch"]
     sauna.refresh_from_db()
     assert sauna.branch_id != elsewhere.pk
+
+
+def test_a_slot_page_and_the_slot_list_are_on_the_branchs_clock(manager_client):
+    from config.tests.clock import interesting_day, local
+
+    zone = "Asia/Kolkata"
+    day = interesting_day(zone, "standard")
+    facility = FacilityFactory(name="Cold plunge", branch=BranchFactory(time_zone=zone))
+    slot = BenefitSlotFactory(facility=facility, starts_at=local(day, 0, 30, zone), ends_at=local(day, 1, 0, zone))
+    page = manager_client.get(reverse("admin:facilities_benefitslot_change", args=[slot.pk])).content.decode()
+    # A manager reads a slot (it changes only through slot generation): 00:30 in Kolkata.
+    assert "12:30 a.m." in page and "on the branch's clock: Asia/Kolkata" in page
+    listed = manager_client.get(f"{reverse('admin:facilities_benefitslot_changelist')}?day={day.isoformat()}")
+    assert f"{day:%a} {day.day} {day:%b %Y}, 00:30 IST" in listed.content.decode()  # 19:00 UTC the day before
