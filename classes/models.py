@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models.functions import Now
 
+from clubs import localtime
 from clubs.constraints import capacity_at_least_one, ends_after_start, not_blank
 from clubs.models import TenantModel
 
@@ -37,5 +38,4 @@ class ScheduledClass(TenantModel):
         ]
 
     def __str__(self) -> str:
-        local_start = self.starts_at.astimezone(self.branch.zone)
-        return f"{self.title}, {local_start:%a %d %b %H:%M}"
+        return f"{self.title}, {localtime.local_datetime(self.starts_at, self.branch)}"

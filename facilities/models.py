@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Now
 
+from clubs import localtime
 from clubs.constraints import FieldCheckConstraint, capacity_at_least_one, ends_after_start, not_blank
 from clubs.models import TenantModel
 
@@ -225,5 +226,4 @@ class BenefitSlot(TenantModel):
         ]
 
     def __str__(self) -> str:
-        local_start = self.starts_at.astimezone(self.facility.branch.zone)
-        return f"{self.facility.name}, {local_start:%a %d %b %H:%M}"
+        return f"{self.facility.name}, {localtime.local_datetime(self.starts_at, self.facility.branch)}"
