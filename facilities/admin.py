@@ -23,17 +23,15 @@ def kept_slots_notice(facility: Facility, changed: set[str]) -> str:
         kept = future_slot_capacities(facility_id=facility.pk, other_than=shape.capacity)
         if kept:
             groups = " and ".join(f"{_slots_keep(count)} capacity {capacity}" for capacity, count in kept.items())
-            notes.append(f"{groups}; new slots will have {shape.capacity}.")
+            notes.append(f"{groups}; slots made from now on have {shape.capacity}.")
     if changed & HOURS_FIELDS:
         count = sum(future_slot_capacities(facility_id=facility.pk).values())
         if count:
-            notes.append(f"{_slots_keep(count)} the hours they were made with; new slots will be {shape.hours}.")
+            kept = f"{_slots_keep(count)} the hours they were made with"
+            notes.append(f"{kept}; slots made from now on are {shape.hours}.")
     if not notes:
         return ""
-    return (
-        f"{facility.name}: {' '.join(notes)} Slots already generated are not changed yet: "
-        "that comes with schedule changes, in a later update."
-    )
+    return f"{facility.name}: {' '.join(notes)} Their bookings are untouched."
 
 
 class FacilityFilter(admin.RelatedFieldListFilter):

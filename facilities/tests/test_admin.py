@@ -52,8 +52,7 @@ def test_a_new_capacity_tells_the_manager_that_future_slots_keep_the_old_one(man
     response = save(manager_client, sauna, capacity="12")
 
     assert (
-        "Sauna: 12 future slots keep capacity 8; new slots will have 12. Slots already generated are not "
-        "changed yet: that comes with schedule changes, in a later update."
+        "Sauna: 12 future slots keep capacity 8; slots made from now on have 12. Their bookings are untouched."
     ) in said(response)
     assert {slot.capacity for slot in BenefitSlot.objects.filter(pk__in=[slot.pk for slot in kept])} == {8}
 
@@ -66,7 +65,7 @@ def test_the_settings_capacity_inline_counts_each_kept_capacity(manager_client, 
     response = save(manager_client, sauna, **{"settings-0-capacity": "10"})
 
     assert any(
-        message.startswith("Sauna: 3 future slots keep capacity 6 and 1 future slot keeps capacity 8; new slots")
+        message.startswith("Sauna: 3 future slots keep capacity 6 and 1 future slot keeps capacity 8; slots made")
         for message in said(response)
     ), said(response)
 
@@ -79,7 +78,7 @@ def test_new_hours_in_the_booking_settings_page_say_the_slots_keep_theirs(manage
 
     assert any(
         message.startswith(
-            "Sauna: 5 future slots keep the hours they were made with; new slots will be 07:00–21:00 in "
+            "Sauna: 5 future slots keep the hours they were made with; slots made from now on are 07:00–21:00 in "
             "45-minute slots."
         )
         for message in said(response)
