@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, StreamingHttpResponse
@@ -34,6 +33,7 @@ from audit.filters import (
 from audit.models import AuditLog, AuditSource
 from audit.selectors import EXPORT_FORMATS
 from audit.services import Actor, audit_export
+from clubs.admin_base import ClubChangeList
 
 EXPORT_PERMISSION = "audit.export_auditlog"
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -55,9 +55,9 @@ class CappedCountPaginator(Paginator):
         return self.count > self.cap
 
 
-class AuditChangeList(ChangeList):
+class AuditChangeList(ClubChangeList):
     """Names the page's entries in bulk once it is cut to a page, and knows which filters were
-    refused."""
+    refused; like the club's other lists, ignores what of the address it cannot use."""
 
     def get_results(self, request):
         super().get_results(request)

@@ -11,39 +11,39 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from audit.admin_mixins import AuditedModelAdmin
 
-DATE_PARTS = ("year", "month", "day")
+# Date parts a lookup in the address may name (?created_at__year=2026), and the values a calendar
+# holds: Django computes a year's or a day's bounds from them, and 99999 or 0 would be a 500.
+DATE_PART_RANGES = {"year": range(1, datetime.MAXYEAR), "month": range(1, 13), "day": range(1, 32)}
 
 
-def date_hierarchy_in_range(params: dict[str, list[str]], field: str) -> bool:
-    """Whether Django's date hierarchy can count from the date asked for to the next one.
-
-    Django builds the date and adds a day, a month or a year to it: the year 9999 (there is no
-    10000), a day 0 or a year of 20 digits would end in an OverflowError or ValueError (a 500).
-    """
-    year, month, day = (params.get(f"{field}__{part}", [None])[-1] for part in DATE_PARTS)
-    if year is None:
-        return True  # month or day alone are plain lookups, which Django checks itself
-    try:
-        datetime.date(int(year), int(month or 1), int(day or 1))
-    except (ValueError, OverflowError):
-        return False
-    return int(year) < datetime.MAXYEAR
+def date_part_in_range(name: str, value: str) -> bool:
+    field, _, part = name.rpartition("__")
+    if not field or part not in DATE_PART_RANGES:
+        return True
+    return value.strip().isdigit() and len(value.strip()) < 6 and int(value) in DATE_PART_RANGES[part]
 
 
 class ClubChangeList(ChangeList):
-    """Ignores, with a message, the parts of the address the list cannot use: a date-hierarchy
-    date outside the calendar, and values holding NUL (PostgreSQL's text cannot)."""
+    """Ignores, with a message, the parts of the address the list cannot use: values holding NUL
+    (PostgreSQL's text cannot) and date parts outside the calendar. The club's lists have no date
+    hierarchy, whose days would be UTC's: they filter by a day of each branch's calendar
+    (clubs.admin_time.BranchDayFilter)."""
 
     def get_filters(self, request):
         with_nul = [name for name, values in self.filter_params.items() if any("\x00" in v for v in values)]
         if with_nul:
             self._ignore(with_nul)
             messages.warning(
-                request, "A filter in the address held a NUL character, which nothing can match; it is ignored."
+                request, "A filter in the address held a NUL character, which nothing can match: it is not applied."
             )
-        if self.date_hierarchy and not date_hierarchy_in_range(self.filter_params, self.date_hierarchy):
-            self._ignore([f"{self.date_hierarchy}__{part}" for part in DATE_PARTS])
-            messages.warning(request, "The date in the address is outside the calendar; showing every date.")
+        beyond = [
+            name
+            for name, values in self.filter_params.items()
+            if not all(date_part_in_range(name, value) for value in values)
+        ]
+        if beyond:
+            self._ignore(beyond)
+            messages.warning(request, "A date in the address is outside the calendar: it is not applied.")
         return super().get_filters(request)
 
     def _ignore(self, names: list[str]) -> None:

@@ -1,5 +1,3 @@
-drop function if exists public.search_members(text, integer);
-drop function if exists app_private.search_members(text, integer);
 drop function if exists public.cancel_booking(uuid);
 drop function if exists public.book_class(uuid, boolean);
 drop function if exists public.book_benefit_slot(uuid, boolean);
