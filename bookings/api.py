@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from audit.models import AuditSource
 from audit.services import Actor
-from bookings.models import BookingChannel, OverrideReason
+from bookings.models import OVERRIDE_NOTE_MAX_LENGTH, BookingChannel, OverrideReason
 from bookings.selectors import booking_kind, member_search
 from bookings.services import (
     BookingKind,
@@ -165,7 +165,7 @@ class StaffMemberSearch(APIView):
 
 class OverrideRequest(serializers.Serializer):
     reason_code = serializers.ChoiceField(choices=OverrideReason.choices)
-    note = serializers.CharField(max_length=500)
+    note = serializers.CharField(max_length=OVERRIDE_NOTE_MAX_LENGTH)
 
 
 class StaffBookingRequest(BookingRequest):

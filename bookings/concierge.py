@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from audit.models import AuditSource
 from audit.services import Actor
-from bookings.models import BenefitBooking, BookingChannel, BookingStatus, ClassBooking, OverrideReason
+from bookings.models import (
+    OVERRIDE_NOTE_MAX_LENGTH,
+    BenefitBooking,
+    BookingChannel,
+    BookingStatus,
+    ClassBooking,
+    OverrideReason,
+)
 from bookings.selectors import bookable_items, booking_refusals, member_search
 from bookings.services import OVERRIDE_PERMISSION, BookingKind, Override, booking_create
 from classes.models import ScheduledClass
@@ -62,7 +69,7 @@ class ConfirmForm(forms.Form):
     )
     override_note = forms.CharField(
         required=False,
-        max_length=BenefitBooking._meta.get_field("override_reason").max_length,
+        max_length=OVERRIDE_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Note",
         help_text="Say why, for the record.",

@@ -3,8 +3,8 @@
 A member reads their own bookings and may insert one for themselves through the member app;
 every insert passes the booking rules (a trigger), capacity included. The columns they may
 insert leave out `capacity_override`, its reason and the booking staff user, so a member's token
-can never set an override (42501), and the policy checks the rest. Booking, cancelling and
-searching members go through functions: thin entry points in `public`, bodies in `app_private`.
+can never set an override (42501), and the policy checks the rest. Booking and cancelling go
+through functions: thin entry points in `public`, bodies in `app_private`.
 """
 
 from access.declaration import (
@@ -49,9 +49,7 @@ DECLARATIONS = [
     Function("public.book_benefit_slot(uuid, boolean)", execute=MEMBER_APP),
     Function("public.book_class(uuid, boolean)", execute=MEMBER_APP),
     Function("public.cancel_booking(uuid)", execute=MEMBER_APP),
-    Function("public.search_members(text, integer)", execute=MEMBER_APP),
     Function(f"{PRIVATE_SCHEMA}.book_for_member(text, uuid, boolean)", execute=MEMBER_APP),
     Function(f"{PRIVATE_SCHEMA}.cancel_for_member(uuid)", execute=MEMBER_APP),
     Function(f"{PRIVATE_SCHEMA}.token_member()", execute=MEMBER_APP),
-    Function(f"{PRIVATE_SCHEMA}.search_members(text, integer)", execute=MEMBER_APP),
 ]

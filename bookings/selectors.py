@@ -58,7 +58,9 @@ class MemberMatch:
 
 
 def member_search(query: str, *, limit: int = 20) -> list[MemberMatch]:
-    """Members whose name, email, phone digits or number start with what was typed."""
+    """Members whose name, email or number start with what was typed, or whose phone number is
+    the one typed however it is written (national, international, without the country code, its
+    last digits); frozen and cancelled members too, with their status."""
     with connection.cursor() as cursor:
         cursor.execute("select * from app_private.search_members(%s, %s)", [query, limit])
         return [MemberMatch(*row) for row in cursor.fetchall()]

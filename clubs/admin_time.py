@@ -61,12 +61,16 @@ class BranchDayFilter(admin.SimpleListFilter):
             first, days = self.RELATIVE[value]
             near = timezone.now()
             today = _local_date_at(self.zone_path, near)
-            return queryset.filter(
-                Q(**{f"{self.instant_path}__gte": near + datetime.timedelta(days=first - 2)})
-                & Q(**{f"{self.instant_path}__lt": near + datetime.timedelta(days=first + days + 2)})
-            ).alias(local_date=local_date, local_today=today).filter(
-                local_date__gte=_days_after("local_today", first),
-                local_date__lt=_days_after("local_today", first + days),
+            return (
+                queryset.filter(
+                    Q(**{f"{self.instant_path}__gte": near + datetime.timedelta(days=first - 2)})
+                    & Q(**{f"{self.instant_path}__lt": near + datetime.timedelta(days=first + days + 2)})
+                )
+                .alias(local_date=local_date, local_today=today)
+                .filter(
+                    local_date__gte=_days_after("local_today", first),
+                    local_date__lt=_days_after("local_today", first + days),
+                )
             )
         day = _parse_day(value)
         if day is None:
@@ -77,12 +81,16 @@ class BranchDayFilter(admin.SimpleListFilter):
             )
             return queryset
         start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
-        return queryset.filter(
-            **{
-                f"{self.instant_path}__gte": start + WIDEST_OFFSETS[0],
-                f"{self.instant_path}__lt": start + datetime.timedelta(days=1) + WIDEST_OFFSETS[1],
-            }
-        ).alias(local_date=local_date).filter(local_date=day)
+        return (
+            queryset.filter(
+                **{
+                    f"{self.instant_path}__gte": start + WIDEST_OFFSETS[0],
+                    f"{self.instant_path}__lt": start + datetime.timedelta(days=1) + WIDEST_OFFSETS[1],
+                }
+            )
+            .alias(local_date=local_date)
+            .filter(local_date=day)
+        )
 
     def choices(self, changelist):
         yield from super().choices(changelist)

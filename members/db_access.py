@@ -3,13 +3,20 @@
 from access.declaration import (
     AUTHENTICATED,
     CURRENT_MEMBER,
+    PRIVATE_SCHEMA,
     READ_ONLY,
     SAME_ORGANIZATION,
     SELECT,
+    SERVICE_ROLE,
+    Function,
     Policy,
     Table,
     own_rows_table,
 )
+
+# The member search (members/sql/member_search.sql) serves staff tools; a member's token may call
+# it and gets nothing back.
+SEARCHERS = frozenset({AUTHENTICATED, SERVICE_ROLE})
 
 DECLARATIONS = [
     Table(
@@ -20,4 +27,6 @@ DECLARATIONS = [
         ),
     ),
     own_rows_table("entitlements"),
+    Function("public.search_members(text, integer)", execute=SEARCHERS),
+    Function(f"{PRIVATE_SCHEMA}.search_members(text, integer)", execute=SEARCHERS),
 ]

@@ -76,8 +76,10 @@ def test_a_time_beyond_the_calendar_is_a_form_error(manager_client, harbourfront
 
 def test_the_class_list_finds_a_day_on_each_branchs_calendar(manager_client, harbourfront):
     day = interesting_day(NEW_YORK, "standard")
-    ScheduledClassFactory(branch=harbourfront, title="Late pilates", starts_at=local(day, 21, 0, NEW_YORK),
-                          ends_at=local(day, 21, 50, NEW_YORK))  # fmt: skip  (02:00 UTC the next day)
+    late = local(day, 21, 0, NEW_YORK)  # 02:00 UTC the next day
+    ScheduledClassFactory(
+        branch=harbourfront, title="Late pilates", starts_at=late, ends_at=late + datetime.timedelta(minutes=50)
+    )
     changelist = reverse("admin:classes_scheduledclass_changelist")
     assert "Late pilates" in manager_client.get(f"{changelist}?day={day.isoformat()}").content.decode()
     next_day = (day + datetime.timedelta(days=1)).isoformat()
