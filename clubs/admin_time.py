@@ -127,14 +127,15 @@ class BranchTimeMixin:
     times on its clock.
 
     `branch_of(obj)` names the branch of a row; on the add page, the branch the form chooses
-    (`branch_field`: the branch, or a facility of it) decides how the typed times are read.
+    (`branch_field`: a branch, such as a member's home branch, or a facility of one) decides how
+    the typed times are read.
     """
 
     change_form_template = "admin/branch_time_change_form.html"
     branch_field = "branch"
 
     def branch_of(self, obj):
-        return obj.branch if self.branch_field == "branch" else getattr(obj, self.branch_field).branch
+        return _branch(getattr(obj, self.branch_field))
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id)) if object_id else None
@@ -161,8 +162,7 @@ class BranchTimesForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        chosen = cleaned.get(self.branch_field)
-        branch = chosen if self.branch_field == "branch" else getattr(chosen, "branch", None)
+        branch = _branch(cleaned.get(self.branch_field))
         now = timezone.now()
         for name in self.fields:
             value = cleaned.get(name)
@@ -176,6 +176,11 @@ class BranchTimesForm(forms.ModelForm):
                 except ValueError as problem:
                     self.add_error(name, str(problem))
         return cleaned
+
+
+def _branch(chosen):
+    """The branch itself, or the branch of what was chosen (a facility)."""
+    return getattr(chosen, "branch", chosen)
 
 
 def on_branch_clock(value: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.datetime:

@@ -136,6 +136,13 @@ def _seed_facilities(branch: Branch) -> int:
     return len(facilities)
 
 
+def _demo_phone(branch: Branch, number: int) -> str:
+    """A number of the branch's country, from the ranges set aside for drama and examples."""
+    if branch.time_zone.startswith("America/"):
+        return f"+1 212 555 {100 + number % 100:04d}"
+    return f"+44 7700 9{number:05d}"
+
+
 def _seed_members(organization: Organization, branches: list[Branch]) -> list[Member]:
     rng = random.Random(2026)  # fixed seed: the same members every time
     members = []
@@ -143,16 +150,17 @@ def _seed_members(organization: Organization, branches: list[Branch]) -> list[Me
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         status = rng.choices(MemberStatus.values, weights=[90, 6, 4])[0]
         signed_up = rng.random() < 0.6
+        home_branch = branches[number % len(branches)]
         members.append(
             Member(
                 id=demo_key("member", number),
                 organization_id=organization.id,
-                home_branch=branches[number % len(branches)],
+                home_branch=home_branch,
                 member_number=f"M{number:05d}",
                 first_name=first,
                 last_name=last,
                 email=f"{first}.{last}.{number}@example.com".lower(),
-                phone=f"+44 7700 9{number:05d}",
+                phone=_demo_phone(home_branch, number),
                 status=status,
                 auth_user_id=demo_key("auth-user", number) if signed_up else None,
             )

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from clubs.admin_base import ClubModelAdmin
+from clubs.admin_time import BranchTimeMixin
 from members.models import Entitlement, Member
 from members.selectors import staff_search
 
@@ -11,7 +12,7 @@ class EntitlementInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(ClubModelAdmin):
+class MemberAdmin(BranchTimeMixin, ClubModelAdmin):
     list_display = ["member_number", "full_name", "email", "phone", "status", "home_branch"]
     list_display_links = ["member_number", "full_name"]
     list_filter = ["status", "home_branch"]
@@ -26,6 +27,7 @@ class MemberAdmin(ClubModelAdmin):
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [EntitlementInline]
+    branch_field = "home_branch"  # the member's page is on their home branch's clock
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

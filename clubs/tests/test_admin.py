@@ -64,3 +64,10 @@ def test_a_date_outside_the_calendar_is_not_applied_and_said(manager_client, que
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         "A date in the address is outside the calendar: it is not applied."
     ]
+
+
+def test_organizations_are_listed_with_the_installations_clock_labelled(manager_client, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    OrganizationFactory(name="Harbour Club")
+    page = manager_client.get(reverse("admin:clubs_organization_changelist")).content.decode()
+    assert "Harbour Club" in page and " IST</td>" in page

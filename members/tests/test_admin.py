@@ -73,3 +73,9 @@ def test_a_phone_number_in_another_format_is_refused_in_plain_words(manager_clie
             "brackets and dashes may separate them."
         ]
     }
+
+
+def test_a_members_page_is_on_their_home_branchs_clock(manager_client):
+    member = MemberFactory(home_branch=BranchFactory(time_zone="Australia/Sydney"))
+    page = manager_client.get(reverse("admin:members_member_change", args=[member.pk])).content.decode()
+    assert "on the branch's clock: Australia/Sydney" in page
