@@ -122,9 +122,9 @@ class BookingAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
     def when(self, booking) -> str:
-        """Sauna, Tue 1 Dec 2026, 18:00–18:30 EST"""
-        item = self.item(booking)
-        return f"{item_title(item)}, {localtime.local_range(item.starts_at, item.ends_at, self.branch(booking))}"
+        """Sauna (Harbourfront), Tue 1 Dec 2026, 18:00–18:30 EST: two branches may both have a sauna."""
+        item, branch = self.item(booking), self.branch(booking)
+        return f"{item_title(item)} ({branch.name}), {localtime.local_range(item.starts_at, item.ends_at, branch)}"
 
     @admin.display(description="Booked for")
     def booked_item_and_time(self, booking) -> str:

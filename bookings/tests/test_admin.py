@@ -312,7 +312,7 @@ def test_cancelling_says_who_moved_up_from_the_waitlist(front_desk_client, club)
     )
     page = response.content.decode()
     assert "1 booking cancelled." in page
-    assert "Wendy Waits moved up from the waitlist to Sauna, " in page
+    assert "Wendy Waits moved up from the waitlist to Sauna (Riverside), " in page
     assert f"in {confirmed.member.full_name}&#x27;s place." in page
 
 
