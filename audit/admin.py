@@ -217,7 +217,7 @@ class AuditLogAdmin(admin.ModelAdmin):
             queryset=queryset,
             export_format=export_format,
             actor=Actor.staff(request.user),
-            filters=dict(request.GET.items()),
+            filters=applied_filters(changelist),
             source=AuditSource.ADMIN,
             context=current_request_context(),
         )
@@ -225,6 +225,12 @@ class AuditLogAdmin(admin.ModelAdmin):
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{export_format}"'
         return response
+
+
+def applied_filters(changelist) -> dict[str, str]:
+    """The filters the export applied, for its own entry: what the list kept of the address (a
+    value it could not use is gone), each value in a form the trail can hold (no NUL, not endless)."""
+    return {name: value.replace("\x00", "")[:200] for name, value in changelist.params.items()}
 
 
 def _instant(instant, names: EntryNames) -> SafeString:

@@ -166,7 +166,7 @@ class _PageNames:
                 wanted[Branch].add(entry.branch_id)
             if entry.actor_type == ActorType.MEMBER and (actor_id := _uuid(entry.actor_id)):
                 member_actors.add(actor_id)
-            if entry.actor_type == ActorType.STAFF and entry.actor_id.isdigit():
+            if entry.actor_type == ActorType.STAFF and _is_user_id(entry.actor_id):
                 staff_ids.add(int(entry.actor_id))
         wanted[Member].update(member_actors)  # a member with no auth user acts under their own id
         self.rows = {model: self._fetch(model, ids, member_actors) for model, ids in wanted.items() if ids}
@@ -257,7 +257,7 @@ class _PageNames:
     def _actor_name(self, entry: AuditLog) -> Name:
         label = entry.actor_label or entry.actor_id
         if entry.actor_type == ActorType.STAFF:
-            user = self.users.get(int(entry.actor_id)) if entry.actor_id.isdigit() else None
+            user = self.users.get(int(entry.actor_id)) if _is_user_id(entry.actor_id) else None
             if user is None:
                 return Name(f"{label} (user deleted)")
             full_name = user.get_full_name()
@@ -266,3 +266,8 @@ class _PageNames:
             member = self._row(Member, entry.actor_id)
             return self._named(member, str(member)) if member else Name(f"{label} (member app)")
         return Name(f"{label} (system)")
+
+
+def _is_user_id(actor_id: str) -> bool:
+    """Staff entries carry the user's id as text; only ASCII digits are one ("²" is a digit too)."""
+    return actor_id.isascii() and actor_id.isdigit()

@@ -162,6 +162,7 @@ class ConciergeFlow:
     # Step 3: pick a slot or class
 
     def pick_item(self, request):
+        self._require_booking_permission(request)  # before anything is looked up
         member = self._member(request)
         form = ScheduleForm(request.GET)
         if not form.is_valid():
@@ -226,6 +227,7 @@ class ConciergeFlow:
     # Step 4: confirm
 
     def confirm(self, request):
+        self._require_booking_permission(request)  # before anything is looked up
         member = self._member(request)
         kind = request.GET.get("kind")
         if kind not in BookingKind.values:

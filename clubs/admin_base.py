@@ -6,21 +6,35 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 
 from audit.admin_mixins import AuditedModelAdmin
 
-# Date parts a lookup in the address may name (?created_at__year=2026), and the values a calendar
-# holds: Django computes a year's or a day's bounds from them, and 99999 or 0 would be a 500.
-DATE_PART_RANGES = {"year": range(1, datetime.MAXYEAR), "month": range(1, 13), "day": range(1, 32)}
+# Date parts a lookup in the address may name (?created_at__year=2026, ?starts_at__year__gte=9),
+# and the values a calendar holds: Django computes a year's or a day's bounds from them, and 99999
+# or 0 would be a 500.
+DATE_PART_RANGES = {
+    "year": range(1, datetime.MAXYEAR),
+    "iso_year": range(1, datetime.MAXYEAR),
+    "month": range(1, 13),
+    "day": range(1, 32),
+    "week": range(1, 54),
+    "week_day": range(1, 8),
+    "iso_week_day": range(1, 8),
+    "quarter": range(1, 5),
+}
 
 
 def date_part_in_range(name: str, value: str) -> bool:
-    field, _, part = name.rpartition("__")
-    if not field or part not in DATE_PART_RANGES:
+    parts = name.split("__")[1:]
+    named = [part for part in parts if part in DATE_PART_RANGES]
+    if not named:
         return True
-    return value.strip().isdigit() and len(value.strip()) < 6 and int(value) in DATE_PART_RANGES[part]
+    value = value.strip()
+    # only ASCII digits are a number to int() ("²" is a digit to str.isdigit)
+    return value.isascii() and value.isdigit() and len(value) < 6 and int(value) in DATE_PART_RANGES[named[-1]]
 
 
 class ClubChangeList(ChangeList):
@@ -45,6 +59,18 @@ class ClubChangeList(ChangeList):
             self._ignore(beyond)
             messages.warning(request, "A date in the address is outside the calendar: it is not applied.")
         return super().get_filters(request)
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            # Compiled here, not while the page renders: a lookup value no calendar or column can
+            # hold fails now, and Django answers it as a lookup it cannot use (?e=1), not a 500.
+            queryset.query.sql_with_params()
+        except EmptyResultSet:
+            pass  # matches nothing, which is an answer
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset
 
     def _ignore(self, names: list[str]) -> None:
         for name in names:

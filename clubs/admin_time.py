@@ -155,7 +155,8 @@ class BranchTimeMixin:
 
 class BranchTimesForm(forms.ModelForm):
     """Times within ten years of today (nothing a calendar cannot hold reaches the database);
-    on an add page, typed as wall-clock times of the branch being chosen."""
+    on an add page, or when the row moves to another branch, typed as wall-clock times of the
+    branch being chosen."""
 
     branch_field = "branch"
     read_on_chosen_branch = False
@@ -170,7 +171,7 @@ class BranchTimesForm(forms.ModelForm):
                 continue
             if abs((value - now).days) > YEARS_AROUND_TODAY * 366:
                 self.add_error(name, f"Choose a time within {YEARS_AROUND_TODAY} years of today.")
-            elif self.read_on_chosen_branch and branch is not None:
+            elif branch is not None and (self.read_on_chosen_branch or self.branch_field in self.changed_data):
                 try:
                     cleaned[name] = on_branch_clock(value, branch.zone)
                 except ValueError as problem:

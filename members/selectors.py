@@ -8,8 +8,8 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 
+from clubs.localtime import local_today
 from clubs.models import local_day_bounds
 from config.sql import prepared_cursor
 
@@ -32,7 +32,7 @@ class MemberIdentity:
     def day_bounds(self, day: datetime.date | None) -> tuple[datetime.datetime, datetime.datetime]:
         """Start and end of `day` (default today) in the zone of the member's home branch."""
         zone = self.zone
-        return local_day_bounds(day or timezone.localtime(timezone.now(), zone).date(), zone)
+        return local_day_bounds(day or local_today(zone), zone)
 
 
 def member_identity(*, auth_user_id: uuid.UUID, organization_id: uuid.UUID) -> MemberIdentity | None:

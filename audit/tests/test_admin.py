@@ -140,6 +140,14 @@ def test_csv_export_is_exactly_what_the_filters_show(manager, manager_client, tr
     assert record.new_values == {"filters": {"entity_type": "booking"}, "format": "csv", "rows": 2, "completed": True}
 
 
+@pytest.mark.parametrize("query", ["x=%00", "entity_type=booking%00", "q=" + "9" * 5000])
+def test_an_export_whose_address_holds_what_the_trail_cannot_is_still_recorded(manager_client, trail, query):
+    streamed(manager_client.get(f"{export_url('csv')}?{query}"))
+    record = AuditLog.objects.filter(action=AuditAction.AUDIT_EXPORTED).get()
+    assert record.new_values["completed"] is True
+    assert all("\x00" not in value and len(value) <= 200 for value in record.new_values["filters"].values())
+
+
 def test_jsonl_export_has_one_json_object_per_line(manager_client, trail):
     entries, *_ = trail
     lines = streamed(manager_client.get(f"{export_url('jsonl')}?action=booking.created")).splitlines()

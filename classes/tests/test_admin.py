@@ -84,3 +84,15 @@ def test_the_class_list_finds_a_day_on_each_branchs_calendar(manager_client, har
     assert "Late pilates" in manager_client.get(f"{changelist}?day={day.isoformat()}").content.decode()
     next_day = (day + datetime.timedelta(days=1)).isoformat()
     assert "Late pilates" not in manager_client.get(f"{changelist}?day={next_day}").content.decode()
+
+
+def test_a_class_moved_to_another_branch_keeps_the_time_typed_on_the_new_branchs_clock(manager_client, harbourfront):
+    day = interesting_day(NEW_YORK, "standard")
+    riverside = BranchFactory(name="Riverside", time_zone="Europe/London", organization=harbourfront.organization)
+    evening = local(day, 18, 0, "Europe/London")
+    spin = ScheduledClassFactory(branch=riverside, starts_at=evening, ends_at=evening + datetime.timedelta(hours=1))
+    change = reverse("admin:classes_scheduledclass_change", args=[spin.pk])
+    response = manager_client.post(change, form_data(harbourfront, day, "18:00", "19:00"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    spin.refresh_from_db()
+    assert spin.starts_at == local(day, 18, 0, NEW_YORK)

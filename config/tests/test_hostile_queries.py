@@ -55,6 +55,12 @@ DATE_PART_QUERIES = [
     {"day": "0"},
     {"month": "12"},
     {"year": "abc"},
+    {"year": "²"},
+    {"iso_year": "0"},
+    {"iso_year": "99999"},
+    {"year__gte": "99999"},
+    {"week": "99"},
+    {"quarter": "0"},
 ]
 
 # Crashes in pages whose code is not this test author's: each marked with the file to fix. Remove
