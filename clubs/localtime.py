@@ -3,8 +3,8 @@ person reads. Every screen, message and human-readable export column goes throug
 time is never shown in the server's zone by accident.
 
 Django's `date` and `time` template filters convert an aware datetime to the *active* zone first,
-which is why templates use the filters in `clubs.templatetags.branch_time` (strings, already
-converted) instead of formatting datetimes themselves.
+which is why views hand templates these strings, already on the branch's clock, and templates
+never format an instant themselves.
 """
 
 from __future__ import annotations
