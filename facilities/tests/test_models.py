@@ -104,3 +104,13 @@ def test_slot_stays_in_its_facility_organization():
     slot = BenefitSlotFactory()
     with rejected_by_database("benefit_slots_facility_id_same_org_fk"):
         BenefitSlot.objects.filter(pk=slot.pk).update(facility=FacilityFactory())
+
+
+@pytest.mark.parametrize("moment", ["06:00:03", "22:00:00"])
+def test_no_system_check_warns_at_the_default_opening_hours(moment):
+    """Every command runs the system checks; a warning then would come before its output."""
+    import time_machine
+    from django.core import checks
+
+    with time_machine.travel(datetime.datetime.fromisoformat(f"2026-12-01T{moment}+00:00"), tick=False):
+        assert [message.id for message in checks.run_checks()] == []
