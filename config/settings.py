@@ -117,7 +117,9 @@ if BEHIND_TLS_PROXY:
 # Audit entries record the client's address; behind a proxy it is the first X-Forwarded-For hop.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=BEHIND_TLS_PROXY)
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+# fields.W161 warns of a fixed time default (the opening hours' 06:00 and 22:00) whenever a process
+# starts within ten seconds of it: a warning before every command's output at those moments.
+SILENCED_SYSTEM_CHECKS = ["fields.W161", *env.list("SILENCED_SYSTEM_CHECKS", default=[])]
 
 LOGIN_URL = "admin:login"
 

@@ -142,27 +142,12 @@ class Facility(TenantModel):
         )
 
 
-DEFAULT_OPENS_AT = datetime.time(6, 0)
-DEFAULT_CLOSES_AT = datetime.time(22, 0)
-
-
-# Callables, not times: Django warns of a fixed time default (fields.W161) whenever a command starts
-# within ten seconds of it, which would put a warning before every command's output at 06:00 and
-# 22:00 UTC.
-def default_opens_at() -> datetime.time:
-    return DEFAULT_OPENS_AT
-
-
-def default_closes_at() -> datetime.time:
-    return DEFAULT_CLOSES_AT
-
-
 class BenefitSetting(TenantModel):
     """How a facility is booked. Without a row, slot generation uses the field defaults."""
 
     facility = models.OneToOneField(Facility, on_delete=models.CASCADE, related_name="settings")
-    opens_at = models.TimeField(default=default_opens_at, db_default=DEFAULT_OPENS_AT)
-    closes_at = models.TimeField(default=default_closes_at, db_default=DEFAULT_CLOSES_AT)
+    opens_at = models.TimeField(default=datetime.time(6, 0), db_default=datetime.time(6, 0))
+    closes_at = models.TimeField(default=datetime.time(22, 0), db_default=datetime.time(22, 0))
     slot_minutes = models.PositiveSmallIntegerField("slot length (minutes)", default=30, db_default=30)
     capacity = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="People per slot; empty means the facility's capacity."
