@@ -1,8 +1,12 @@
-"""The staff's member search (app_private.search_members, members/sql/member_search.sql): a phone
-number however it is typed, LIKE's % and _ as plain characters, every status found and shown."""
+"""The staff's member search (app_private.search_members, members/sql/member_search_v2.sql): a phone
+number however it is typed, LIKE's % and _ as plain characters, every status found and shown, and
+nothing for a member's session whatever its token claims."""
+
+import uuid
 
 import pytest
 
+from access.tests.postgrest import acting_as
 from bookings.selectors import member_search
 from members.models import MemberStatus
 from members.tests.factories import MemberFactory
@@ -77,3 +81,57 @@ def test_frozen_and_cancelled_members_are_found_with_their_status():
         ("Frozen", "frozen"),
         ("Cancelled", "cancelled"),
     }
+
+
+# Who gets answers: decided by the database role the request runs as, never by the token's claims.
+
+SEARCHES = ["select last_name from public.search_members('patel')",
+            "select last_name from app_private.search_members('patel')"]  # fmt: skip
+
+
+def member_token(member, **overrides) -> dict:
+    return {
+        "sub": str(member.auth_user_id),
+        "role": "authenticated",
+        "app_metadata": {"organization_id": str(member.organization_id)},
+        **overrides,
+    }
+
+
+def searched_as(role: str, claims: dict | None, search: str) -> list[tuple]:
+    with acting_as(role, claims) as cursor:
+        cursor.execute(search)
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def member():
+    return MemberFactory(last_name="Patel", auth_user_id=uuid.uuid4())
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {},
+        {"role": "service_role"},
+        {"role": None},
+        {"role": "postgres"},
+        {"role": ["service_role"]},
+    ],
+    ids=["plain", "role service_role", "role null", "role postgres", "role a list"],
+)
+def test_a_member_session_gets_nothing_whatever_its_token_claims(member, search, forged):
+    assert searched_as("authenticated", member_token(member, **forged), search) == []
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+@pytest.mark.parametrize("claims", [None, {"role": "service_role"}, {"role": "authenticated"}, "not json"])
+def test_service_role_gets_results_whatever_its_token_claims(member, search, claims):
+    assert searched_as("service_role", claims, search) == [("Patel",)]
+
+
+@pytest.mark.parametrize("claims", [{"role": "authenticated"}, {"role": "anon"}])
+def test_the_apps_own_connection_gets_results_whatever_claims_are_set(member, claims):
+    with acting_as("none", claims):
+        assert found("patel") == {"Patel"}
