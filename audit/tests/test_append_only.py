@@ -44,7 +44,7 @@ def test_the_orm_cannot_rewrite_entries_either():
 
 def test_no_supabase_role_is_granted_update_or_delete():
     with connection.cursor() as cursor:
-        for table in ("audit_logs", "audit_seals"):
+        for table in ("audit_logs", "audit_seals", "audit_pending"):
             for role in SUPABASE_ROLES:
                 cursor.execute(
                     "select has_table_privilege(%s, %s, 'UPDATE') or has_table_privilege(%s, %s, 'DELETE')",
@@ -60,3 +60,24 @@ def test_service_role_may_append():
             "select app_private.audit_record('booking.created', 'booking', 'b1', 'api', 'system', 'edge', 'edge')"
         )
         assert cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # An entry taken off the queue would never be sealed, and could then be rewritten unseen.
+        "delete from audit_pending",
+        "update audit_pending set chain = gen_random_uuid()",
+        "update audit_seals set hash = 'forged'",
+        "delete from audit_seals",
+    ],
+)
+def test_service_role_cannot_unqueue_entries_or_rewrite_seals(statement):
+    AuditLogFactory()
+    AuditLogFactory()
+    audit_seal()
+    AuditLogFactory()  # one sealed entry and one still queued
+    with rejected_by_database("permission denied", DatabaseError):
+        with connection.cursor() as cursor:
+            cursor.execute("set local role service_role")
+            cursor.execute(statement)
