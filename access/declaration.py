@@ -7,6 +7,7 @@ those declarations; `db_doctor` reports where it is not.
 Rules for what is not declared:
 - a table or view is private: nothing for `anon` and `authenticated`, RLS on, and the
   server-side role `service_role` may read and write it (so it never meets 42501);
+- a closed table (Django's own) is private to `service_role` too;
 - a function may be executed by `service_role` only;
 - new objects start that way too, through default privileges of the role that runs migrations.
 """
@@ -114,6 +115,13 @@ class Schema:
 def private_table(name: str) -> Table:
     """A table the member app never reaches: only the server side reads and writes it."""
     return Table(name)
+
+
+def closed_table(name: str) -> Table:
+    """A table no API role may touch, `service_role` included: only the app's own connection
+    (the role that runs migrations) reads it. For Django's tables: password hashes, sessions,
+    API tokens, the admin log."""
+    return Table(name, grants={SERVICE_ROLE: frozenset()})
 
 
 def organization_table(name: str, *, member_reads: bool = True) -> Table:

@@ -58,7 +58,7 @@ def plan_changes(declaration: Declaration, live: LiveState) -> list[Change]:
     changes += _relation_privilege_changes(declaration, live)
     changes += _function_privilege_changes(declaration, live)
     changes += _policy_changes(declaration, live)
-    changes += _default_privilege_changes(live)
+    changes += default_privilege_changes(live)
     return changes
 
 
@@ -216,7 +216,10 @@ def _policy_changes(declaration: Declaration, live: LiveState) -> list[Change]:
     return changes
 
 
-def _default_privilege_changes(live: LiveState) -> list[Change]:
+def default_privilege_changes(live: LiveState) -> list[Change]:
+    """What makes the current role's new objects private: nothing for anon, authenticated and
+    PUBLIC, what the server side needs for service_role (roles that do not exist yet are skipped:
+    nothing can grant to them)."""
     changes = []
     for_role = f'ALTER DEFAULT PRIVILEGES FOR ROLE "{live.current_role}"'
     managed_schemas = sorted(schema for schema in (*EXPOSED_SCHEMAS, PRIVATE_SCHEMA) if schema in live.existing_schemas)
@@ -224,7 +227,7 @@ def _default_privilege_changes(live: LiveState) -> list[Change]:
         in_schema = f" IN SCHEMA {schema}" if schema else ""
         target = schema or "all schemas"
         for kind, objects in DEFAULT_ACL_OBJECTS.items():
-            for grantee in MANAGED_GRANTEES:
+            for grantee in (grantee for grantee in MANAGED_GRANTEES if grantee in {*live.existing_roles, PUBLIC}):
                 have = live.default_privileges.get((schema, kind, grantee), set())
                 # Per-schema defaults add to the global ones, which grant nobody anything.
                 want = DEFAULT_PRIVILEGES[kind].get(grantee, set()) if schema else set()

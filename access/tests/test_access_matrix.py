@@ -46,9 +46,13 @@ OWN_ROWS = {
 }
 # Members may insert these (a booking for themselves); nothing else.
 MEMBER_INSERTS = {"benefit_bookings": "slot_id", "class_bookings": "class_id"}
+# No API role may touch these, the server side included: Django's password hashes, sessions, tokens…
+CLOSED = {table.name for table in collect_declarations().tables.values() if not table.privileges_of(SERVICE_ROLE)}
 # The server side may not rewrite these (the declaration grants service_role no UPDATE).
 APPEND_ONLY = {
-    table.name for table in collect_declarations().tables.values() if "UPDATE" not in table.privileges_of(SERVICE_ROLE)
+    table.name
+    for table in collect_declarations().tables.values()
+    if "UPDATE" not in table.privileges_of(SERVICE_ROLE) and table.name not in CLOSED
 }
 
 
@@ -176,6 +180,8 @@ def expected_cell(table: str, key: str, action: str, actor: Actor, world: World)
     if actor.role == "anon":
         return DENIED
     if actor.role == "service_role":
+        if table in CLOSED:
+            return DENIED
         if action == "SELECT":
             return rows_where(table, key)
         return DENIED if table in APPEND_ONLY and action in ("UPDATE", "DELETE") else ALLOWED
@@ -291,9 +297,21 @@ def test_a_member_cannot_book_into_another_organization():
     assert sqlstate(refusal.value) == "CB009"
 
 
-def test_service_role_meets_no_permission_denied_on_any_table():
+def test_djangos_tables_are_closed_to_every_api_role():
+    """Password hashes, sessions, API tokens and the admin log are out of reach of the anon key,
+    a member's token and the service key alike (the matrix above checks every action)."""
+    assert {"auth_user", "django_session", "authtoken_token", "django_admin_log", "django_migrations"} <= CLOSED
+    world = build_world()
+    for actor_name in ("anon", "member", "service_role"):
+        for table in ("auth_user", "django_session", "authtoken_token"):
+            assert attempt(table, "1", "SELECT", ACTORS[actor_name], world) == DENIED, (actor_name, table)
+
+
+def test_service_role_meets_no_permission_denied_on_any_open_table():
     world = build_world()
     actor = ACTORS["service_role"]
     for table, key in exposed_tables().items():
+        if table in CLOSED:
+            continue
         for action in ("SELECT", "INSERT") if table in APPEND_ONLY else ("SELECT", "INSERT", "UPDATE", "DELETE"):
             assert attempt(table, key, action, actor, world) != DENIED, (table, action)
