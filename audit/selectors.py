@@ -196,10 +196,12 @@ class ChainReport:
     broken_at: int | None = None  # position of the first broken entry
     broken_entry: str | None = None
     problem: str = ""
+    # Entries neither sealed nor queued for sealing (id, time): nothing proves them unchanged.
+    unqueued: list[tuple[uuid.UUID, datetime.datetime]] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not self.unqueued
 
 
 @dataclass
@@ -226,12 +228,14 @@ def audit_verify(
     With a period, the positions from the first to the last entry in it are checked, starting
     from the hash recorded before the first one. Reports the first broken entry of each chain:
     an edited entry (its hash differs), a deleted one (a position is missing), reordered ones
-    (a previous hash does not match).
+    (a previous hash does not match); and every entry that is neither sealed nor queued, which
+    nothing would ever seal.
     """
-    chains = [organization_id] if organization_id else _chains()
+    unqueued = _unqueued_entries(organization_id, start, end)
+    chains = [organization_id] if organization_id else sorted(set(_chains()) | unqueued.keys())
     report = VerifyReport()
     for chain in chains:
-        chain_report = ChainReport(chain=chain)
+        chain_report = ChainReport(chain=chain, unqueued=unqueued.get(chain, []))
         chain_report.unsealed = AuditPending.objects.filter(chain=chain).count()
         first, last = _position_range(chain, start, end)
         if first is not None:
@@ -244,6 +248,30 @@ def _chains() -> list[uuid.UUID]:
     with connection.cursor() as cursor:
         cursor.execute("select chain from audit_seals union select chain from audit_pending order by 1")
         return [chain for (chain,) in cursor.fetchall()]
+
+
+def _unqueued_entries(organization_id, start, end) -> dict[uuid.UUID, list[tuple[uuid.UUID, datetime.datetime]]]:
+    """Entries in no seal and not in the queue, by chain, oldest first. One statement, so an entry
+    moving from the queue to its seal meanwhile is seen in one place or the other."""
+    chain = f"coalesce(entry.organization_id, '{INSTALLATION_CHAIN}'::uuid)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            select {chain}, entry.id, entry.occurred_at
+            from audit_logs entry
+            where (%s::uuid is null or {chain} = %s)
+              and (%s::timestamptz is null or entry.occurred_at >= %s)
+              and (%s::timestamptz is null or entry.occurred_at < %s)
+              and not exists (select from audit_seals seal where seal.audit_log_id = entry.id)
+              and not exists (select from audit_pending pending where pending.audit_log_id = entry.id)
+            order by 1, entry.occurred_at, entry.id
+            """,
+            [organization_id, organization_id, start, start, end, end],
+        )
+        found: dict[uuid.UUID, list] = {}
+        for chain_id, entry_id, occurred_at in cursor.fetchall():
+            found.setdefault(chain_id, []).append((entry_id, occurred_at))
+    return found
 
 
 def _position_range(chain, start, end) -> tuple[int | None, int | None]:

@@ -127,6 +127,28 @@ def test_unsealed_entries_are_counted_and_sealed_before_verifying():
     assert "intact, 1 entries verified, 0 not yet sealed" in output
 
 
+def test_an_entry_taken_off_the_sealing_queue_is_reported(sealed_chain):
+    organization, ids = sealed_chain
+    unqueued = [record(organization.id, number) for number in (5, 6)]
+    execute("delete from audit_pending where audit_log_id = any(%s)", [unqueued])
+    report = audit_verify(organization_id=organization.id)
+    assert not report.intact and [str(entry) for entry, _ in report.chains[0].unqueued] == [str(i) for i in unqueued]
+    status, output = verify("--org", str(organization.id))
+    assert status == 1
+    for entry in unqueued:
+        assert f"entry {entry} (" in output
+        assert "is neither sealed nor waiting to be sealed" in output
+
+
+def test_a_chain_whose_only_entry_left_the_queue_is_still_found():
+    organization = OrganizationFactory()
+    entry = record(organization.id)
+    execute("delete from audit_pending where audit_log_id = %s", [entry])
+    status, output = verify()
+    assert status == 1
+    assert f"{organization.id}: entry {entry} (" in output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

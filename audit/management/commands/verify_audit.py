@@ -27,16 +27,30 @@ class Command(BaseCommand):
             self.stdout.write(f"Sealed {sealed} pending entries first.")
         for chain in report.chains:
             label = chain_label(chain.chain)
-            if chain.intact:
+            for entry, occurred_at in chain.unqueued:
                 self.stdout.write(
-                    f"{label}: intact, {chain.verified} entries verified, {chain.unsealed} not yet sealed"
+                    self.style.ERROR(
+                        f"{label}: entry {entry} ({occurred_at.isoformat()}) is neither sealed nor waiting to be "
+                        "sealed: it was taken off the sealing queue, and nothing proves it unchanged"
+                    )
                 )
-            else:
+            if chain.broken_at is not None:
                 self.stdout.write(
                     self.style.ERROR(
                         f"{label}: BROKEN at position {chain.broken_at} (entry {chain.broken_entry}): {chain.problem}; "
                         f"{chain.verified} entries verified before it"
                     )
+                )
+            elif chain.unqueued:
+                self.stdout.write(
+                    self.style.ERROR(
+                        f"{label}: NOT INTACT, {len(chain.unqueued)} entries outside the chain; "
+                        f"{chain.verified} sealed entries verified, {chain.unsealed} not yet sealed"
+                    )
+                )
+            else:
+                self.stdout.write(
+                    f"{label}: intact, {chain.verified} entries verified, {chain.unsealed} not yet sealed"
                 )
         if not report.chains:
             self.stdout.write("The audit trail is empty: nothing to verify.")
