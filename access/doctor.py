@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from access.declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PUBLIC, SERVICE_ROLE, Table
-from access.planning import AccessConfigurationError, plan_changes
+from access.planning import AccessConfigurationError, others_default_privileges, plan_changes
 from access.registry import Declaration, collect_declarations
 from access.selectors import LiveState, read_live_state, resolve_function
 
@@ -44,6 +44,7 @@ def database_checkup() -> list[Finding]:
         *_unapplied_migrations(),
         *_missing_objects(declaration, live),
         *_grant_drift(declaration, live),
+        *_others_default_privileges(live),
         *_server_side_privileges(declaration, live),
         *_rls_lints(live),
         *_policy_lints(live),
@@ -101,6 +102,14 @@ def _grant_drift(declaration: Declaration, live: LiveState) -> list[Finding]:
     return [
         Finding(ERROR, "access drift", change.target, f"{change.sql} (run 'manage.py sync_grants')")
         for change in changes
+    ]
+
+
+def _others_default_privileges(live: LiveState) -> list[Finding]:
+    """Nothing is open yet, but whatever that role creates in the schema will be."""
+    return [
+        Finding(WARNING, "default privileges of another role", item.where, item.detail)
+        for item in others_default_privileges(live)
     ]
 
 

@@ -238,3 +238,61 @@ def default_privilege_changes(live: LiveState) -> list[Change]:
                     sql = f"{for_role}{in_schema} REVOKE {_privileges(have - want)} ON {objects} FROM {grantee}"
                     changes.append(Change("default", target, sql))
     return changes
+
+
+@dataclass(frozen=True)
+class OthersDefaultPrivileges:
+    """Another role's default privileges that open what it creates to members or anon.
+
+    sync_grants does not change them (they are not the migrating role's, and on Supabase it may
+    not); it and db_doctor report them with the statement that closes them.
+    """
+
+    role: str
+    schema: str  # "" for every schema
+    objects: str  # TABLES, SEQUENCES, FUNCTIONS
+    grants: tuple[str, ...]  # "anon: SELECT, INSERT", ...
+    grantees: tuple[str, ...]
+    role_is_ours: bool  # the connected role is a member of `role`, so it may run the fix
+
+    @property
+    def fix_sql(self) -> str:
+        in_schema = f" IN SCHEMA {self.schema}" if self.schema else ""
+        return (
+            f'ALTER DEFAULT PRIVILEGES FOR ROLE "{self.role}"{in_schema} REVOKE ALL ON {self.objects}'
+            f" FROM {', '.join(self.grantees)}"
+        )
+
+    @property
+    def where(self) -> str:
+        return f"{self.role} in {self.schema or 'every schema'}"
+
+    @property
+    def detail(self) -> str:
+        detail = f"new {self.objects.lower()} {self.role} creates grant {'; '.join(self.grants)}; fix: {self.fix_sql}"
+        if self.role_is_ours:
+            return detail
+        return (
+            f"{detail} (as a member of {self.role}; on hosted Supabase nobody but Supabase is, so create "
+            f"nothing as {self.role} in {self.schema or 'public'}: install extensions in schema extensions)"
+        )
+
+    def as_dict(self) -> dict:
+        return {"role": self.role, "schema": self.schema, "objects": self.objects, "fix": self.fix_sql}
+
+
+def others_default_privileges(live: LiveState) -> list[OthersDefaultPrivileges]:
+    by_scope: dict[tuple[str, str, str], dict[str, set[str]]] = {}
+    for (role, schema, kind, grantee), privileges in live.others_default_privileges.items():
+        by_scope.setdefault((role, schema, kind), {})[grantee] = privileges
+    return [
+        OthersDefaultPrivileges(
+            role=role,
+            schema=schema,
+            objects=DEFAULT_ACL_OBJECTS[kind],
+            grants=tuple(f"{grantee}: {_privileges(grants[grantee])}" for grantee in sorted(grants)),
+            grantees=tuple(sorted(grants)),
+            role_is_ours=role in live.roles_we_act_for,
+        )
+        for (role, schema, kind), grants in sorted(by_scope.items())
+    ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from access.declaration import EXPOSED_SCHEMAS, PRIVATE_SCHEMA, SUPABASE_ROLES
+from access.declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PRIVATE_SCHEMA, SUPABASE_ROLES
 
 # pg_class.relkind -> what it is
 RELATION_KINDS = {
@@ -97,6 +97,12 @@ class LiveState:
     existing_schemas: set[str] = field(default_factory=set)
     # (schema or "" for every schema, object type letter, grantee) -> privileges
     default_privileges: dict[tuple[str, str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    # The same, held by other roles for anon, authenticated or PUBLIC: (role, schema, type, grantee)
+    others_default_privileges: dict[tuple[str, str, str, str], set[str]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+    # Other roles whose default privileges the current role may change (it is a member of them).
+    roles_we_act_for: set[str] = field(default_factory=set)
 
 
 def _rows(sql: str, params: dict | None = None) -> list[tuple]:
@@ -127,6 +133,7 @@ def read_live_state() -> LiveState:
     _read_functions(state, params)
     _read_schema_privileges(state, params)
     _read_default_privileges(state, params)
+    _read_others_default_privileges(state, params)
     return state
 
 
@@ -292,3 +299,29 @@ def _read_default_privileges(state: LiveState, params: dict) -> None:
     )
     for schema, kind, grantee, privilege in rows:
         state.default_privileges[(schema, kind, grantee)].add(privilege)
+
+
+def _read_others_default_privileges(state: LiveState, params: dict) -> None:
+    """What other roles' new objects in the managed schemas grant the member-facing roles.
+
+    On Supabase projects made before October 2026, `supabase_admin` grants everything it creates
+    in `public` to anon and authenticated; only its members may change that.
+    """
+    rows = _rows(
+        f"""
+        select pg_get_userbyid(d.defaclrole), coalesce(n.nspname, ''), d.defaclobjtype::text, {_GRANTEE},
+               a.privilege_type, pg_has_role(current_user, d.defaclrole, 'MEMBER')
+        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+        cross join lateral aclexplode(d.defaclacl) a
+        left join pg_roles r on r.oid = a.grantee
+        where d.defaclrole <> (select oid from pg_roles where rolname = current_user)
+          and (d.defaclnamespace = 0 or n.nspname = any(%(managed)s))
+          and d.defaclobjtype = any(array['r', 'S', 'f']::"char"[])
+          and (a.grantee = 0 or r.rolname = any(%(member_facing)s))
+        """,
+        {**params, "member_facing": [ANON, AUTHENTICATED]},
+    )
+    for role, schema, kind, grantee, privilege, is_member in rows:
+        state.others_default_privileges[(role, schema, kind, grantee)].add(privilege)
+        if is_member:
+            state.roles_we_act_for.add(role)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
 from access.declaration import Policy
-from access.planning import AccessConfigurationError, Change, plan_changes, policy_comment
+from access.planning import (
+    AccessConfigurationError,
+    Change,
+    OthersDefaultPrivileges,
+    others_default_privileges,
+    plan_changes,
+    policy_comment,
+)
 from access.registry import collect_declarations
 from access.selectors import read_live_state, read_policy
 from audit.models import AuditAction, AuditSource
@@ -20,6 +27,8 @@ INSUFFICIENT_PRIVILEGE = "42501"
 class SyncResult:
     changes: list[Change]
     applied: bool
+    # Reported, never changed: other roles' default privileges that open their new objects.
+    others_defaults: list[OthersDefaultPrivileges] = field(default_factory=list)
 
 
 def grants_plan() -> list[Change]:
@@ -31,9 +40,11 @@ def grants_sync(*, apply: bool, actor: Actor | None = None, source: str = AuditS
     """Plan, and with `apply` carry out, every change in one transaction, recorded in the audit
     trail; then ask PostgREST to reload its schema cache so that the API sees the grants at once."""
     with transaction.atomic():
-        changes = grants_plan()
+        live = read_live_state()
+        changes = plan_changes(collect_declarations(), live)
+        others_defaults = others_default_privileges(live)
         if not apply or not changes:
-            return SyncResult(changes=changes, applied=False)
+            return SyncResult(changes=changes, applied=False, others_defaults=others_defaults)
         with connection.cursor() as cursor:
             for change in changes:
                 _execute(cursor, change)
@@ -46,7 +57,7 @@ def grants_sync(*, apply: bool, actor: Actor | None = None, source: str = AuditS
             actor=actor or Actor.system("sync_grants"),
             new_values={"changes": len(changes), "statements": [change.sql for change in changes]},
         )
-    return SyncResult(changes=changes, applied=True)
+    return SyncResult(changes=changes, applied=True, others_defaults=others_defaults)
 
 
 def _execute(cursor, change: Change) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from access.declaration import ANON, AUTHENTICATED, SERVICE_ROLE
 from access.registry import collect_declarations
+from access.tests.supabase_project import MIGRATING_ROLE, PLATFORM_ROLE
 
 STEPS = ["migrate", "sync_grants", "sync_grants --check", "db_doctor"]
 
@@ -59,3 +60,21 @@ def test_after_sync_members_reach_exactly_what_is_declared(supabase_deploy, step
 @pytest.mark.parametrize("step", STEPS[1:])
 def test_the_server_side_reaches_the_declared_tables_and_no_django_table(supabase_deploy, step):
     assert supabase_deploy.reach(step, SERVICE_ROLE).relations == declared_for(SERVICE_ROLE)
+
+
+PLATFORM_FIX = " ".join(
+    [
+        f'ALTER DEFAULT PRIVILEGES FOR ROLE "{PLATFORM_ROLE}" IN SCHEMA public',
+        "REVOKE ALL ON TABLES FROM anon, authenticated",
+    ]
+)
+
+
+@pytest.mark.parametrize("step", ["sync_grants", "sync_grants --check", "db_doctor"])
+def test_the_platform_roles_default_privileges_are_reported_with_their_fix(supabase_deploy, step):
+    """What `supabase_admin` creates in public is born open; only its members may change that."""
+    output = supabase_deploy.steps[step].output
+    assert PLATFORM_FIX in output
+    assert f"as a member of {PLATFORM_ROLE}" in output
+    # The migrating role's own defaults in public were made private by migrate: nothing left to revoke.
+    assert f'FOR ROLE "{MIGRATING_ROLE}" IN SCHEMA public REVOKE' not in output

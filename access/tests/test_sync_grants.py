@@ -10,6 +10,8 @@ from django.db import connection
 from access import planning
 from access.doctor import database_checkup
 from access.planning import AccessConfigurationError
+from access.registry import collect_declarations
+from access.selectors import read_live_state
 from access.services import grants_plan, grants_sync
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +192,22 @@ def test_applying_records_one_audit_entry_and_checking_records_none():
     assert entry.new_values == {"changes": 1, "statements": ["ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY"]}
     run()  # nothing to do: no entry
     assert AuditLog.objects.filter(action="grants.synced").count() == before + 1
+
+
+def test_other_roles_default_privileges_are_reported_not_changed():
+    live = read_live_state()
+    live.others_default_privileges[("supabase_admin", "public", "r", "anon")] = {"SELECT", "INSERT"}
+    live.others_default_privileges[("supabase_admin", "public", "r", "authenticated")] = {"SELECT"}
+    live.others_default_privileges[("platform_helper", "", "f", "PUBLIC")] = {"EXECUTE"}
+    live.roles_we_act_for.add("platform_helper")
+    reported = {item.where: item for item in planning.others_default_privileges(live)}
+    admin, helper = reported["supabase_admin in public"], reported["platform_helper in every schema"]
+    assert admin.fix_sql == (
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "supabase_admin" IN SCHEMA public'
+        " REVOKE ALL ON TABLES FROM anon, authenticated"
+    )
+    assert "anon: SELECT, INSERT; authenticated: SELECT" in admin.detail
+    assert "as a member of supabase_admin" in admin.detail
+    assert helper.fix_sql == 'ALTER DEFAULT PRIVILEGES FOR ROLE "platform_helper" REVOKE ALL ON FUNCTIONS FROM PUBLIC'
+    assert "as a member" not in helper.detail
+    assert planning.plan_changes(collect_declarations(), live) == []

@@ -30,15 +30,33 @@ class Command(BaseCommand):
             raise CommandError("\n".join(error.problems), returncode=1) from None
 
         if as_json:
-            self.stdout.write(
-                _dumps({"drift": bool(result.changes), "changes": [c.as_dict() for c in result.changes], "errors": []})
-            )
+            payload = {
+                "drift": bool(result.changes),
+                "changes": [c.as_dict() for c in result.changes],
+                "errors": [],
+                "others_default_privileges": [item.as_dict() for item in result.others_defaults],
+            }
+            self.stdout.write(_dumps(payload))
         else:
             for change in result.changes:
                 self.stdout.write(f"{change.sql};")
             self.stdout.write(self._summary(result, check))
+            self._report_others_defaults(result)
         if check and result.changes:
             raise CommandError(f"{len(result.changes)} differences from the declaration", returncode=1)
+
+    def _report_others_defaults(self, result) -> None:
+        """Not drift sync_grants can fix (another role's settings), so the exit status ignores it."""
+        if not result.others_defaults:
+            return
+        self.stdout.write(
+            self.style.WARNING(
+                f"{len(result.others_defaults)} default privileges of other roles open what those roles create"
+                " to the API roles; sync_grants does not change them:"
+            )
+        )
+        for item in result.others_defaults:
+            self.stdout.write(f"  {item.where}: {item.detail}")
 
     def _summary(self, result, check: bool) -> str:
         if not result.changes:
