@@ -29,6 +29,7 @@ from config.testing import committed_connection, database_url
 from facilities.models import BenefitSlot, Weekday
 from facilities.services import slots_ensure
 from facilities.tests.factories import BenefitSettingFactory, FacilityFactory
+from members.models import MemberStatus
 from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -321,6 +322,9 @@ def test_service_role_can_execute_it(member_and_facility):
         ("unknown_branch", "unknown branch"),
         ("end_before_start", "is before start date"),
         ("no_member", "no member of an organization behind this token"),
+        ("forged_service_role", "no member of an organization behind this token"),
+        ("beyond_window", "is beyond the booking window: slots here can be booked up to 7 days ahead"),
+        ("year_9999", "9999-01-31 is beyond the booking window"),
     ],
 )
 def test_members_get_a_clear_message_for_each_bad_argument(member_and_facility, case, message):
@@ -339,8 +343,74 @@ def test_members_get_a_clear_message_for_each_bad_argument(member_and_facility, 
         last = start - datetime.timedelta(days=1)
     elif case == "no_member":
         claims = {**claims, "app_metadata": {}}
+    elif case == "forged_service_role":  # a claim is no database role
+        claims = {"role": "service_role"}
+    elif case == "beyond_window":
+        last = TODAY + datetime.timedelta(days=8)
+    elif case == "year_9999":  # once 1,984 slots in one call
+        first, last = datetime.date(9999, 1, 1), datetime.date(9999, 1, 31)
     with pytest.raises(DatabaseError, match=message):
         call_as("authenticated", claims, branch_id, first, last)
+    assert not BenefitSlot.objects.filter(facility=facility).exists()
+
+
+def test_a_member_session_claiming_service_role_is_still_a_member(member_and_facility):
+    member, facility = member_and_facility
+    far = TODAY + datetime.timedelta(days=60)
+    with pytest.raises(DatabaseError, match="beyond the booking window"):
+        call_as("authenticated", {**member_claims(member), "role": "service_role"}, facility.branch_id, far, far)
+    assert not BenefitSlot.objects.filter(facility=facility).exists()
+
+
+def test_members_open_slots_up_to_the_longest_booking_window_of_the_branch(member_and_facility):
+    member, facility = member_and_facility
+    BenefitSettingFactory(facility=FacilityFactory(branch=facility.branch, name="Far ahead"), booking_window_days=30)
+    last_day = TODAY + datetime.timedelta(days=30)
+    assert call_as("authenticated", member_claims(member), facility.branch_id, last_day, last_day) == (64, 0)
+    day_after = last_day + datetime.timedelta(days=1)
+    with pytest.raises(DatabaseError) as refusal:
+        call_as("authenticated", member_claims(member), facility.branch_id, day_after, day_after)
+    assert sqlstate(refusal.value) == "22023"
+    assert refusal.value.__cause__.diag.message_primary == (
+        f"{day_after} is beyond the booking window: slots here can be booked up to 30 days ahead, until {last_day}"
+    )
+
+
+@pytest.mark.parametrize("status", [MemberStatus.FROZEN, MemberStatus.CANCELLED])
+def test_frozen_and_cancelled_members_open_no_slots(member_and_facility, status):
+    member, facility = member_and_facility
+    member.status = status
+    member.save()
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    with pytest.raises(DatabaseError) as refusal:
+        call_as("authenticated", member_claims(member), facility.branch_id, tomorrow, tomorrow)
+    assert sqlstate(refusal.value) == "CB001"
+    assert refusal.value.__cause__.diag.message_primary == f"The membership is {status}: only active members can book."
+    assert not BenefitSlot.objects.filter(facility=facility).exists()
+    assert not AuditLog.objects.filter(entity_id=str(facility.branch_id)).exists()
+
+
+def test_the_apps_own_connection_without_claims_generates_as_itself(member_and_facility):
+    _, facility = member_and_facility
+    far = TODAY + datetime.timedelta(days=60)  # beyond members' window: staff are not held to it
+    with acting_as("none", None) as cursor:
+        cursor.execute("select * from public.ensure_facility_slots(%s, %s, %s)", [facility.branch_id, far, far])
+        assert cursor.fetchone() == (32, 0)
+        cursor.execute(
+            "select actor_type, actor_id = session_user, source from audit_logs"
+            " where action = 'slots.generated' and entity_id = %s",
+            [str(facility.branch_id)],
+        )
+        assert cursor.fetchall() == [("system", True, "rpc")]
+
+
+@pytest.mark.parametrize("forged", [{}, {"role": "service_role"}])
+def test_the_apps_own_connection_with_a_members_claims_acts_for_that_member(member_and_facility, forged):
+    """What the Django API's slots/generate does: the member's rules, whatever the claims say."""
+    member, facility = member_and_facility
+    far = TODAY + datetime.timedelta(days=60)
+    with pytest.raises(DatabaseError, match="beyond the booking window"):
+        call_as("none", {**member_claims(member), **forged}, facility.branch_id, far, far)
     assert not BenefitSlot.objects.filter(facility=facility).exists()
 
 
