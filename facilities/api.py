@@ -17,7 +17,12 @@ from config.api import BranchClockField, DayField, IsMember, checked_query, day_
 from config.errors import RuleViolation
 from facilities.models import BenefitSlot, Facility
 
-SLOT_GENERATION_CODES = {"22023": "invalid_range", "P0002": "not_found", "42501": "no_member"}
+SLOT_GENERATION_CODES = {
+    "22023": "invalid_range",
+    "P0002": "not_found",
+    "42501": "no_member",
+    "CB001": "member_not_active",
+}
 
 
 class FacilitySerializer(serializers.ModelSerializer):

@@ -154,6 +154,16 @@ def test_member_triggers_slot_generation_through_the_same_function(client, club,
     assert past.status_code == 400 and "in the past" in past.json()["message"]
 
 
+def test_a_frozen_member_opens_no_slots_and_is_told_why(client, club, member):
+    member.status = "frozen"
+    member.save()
+    day = tomorrow_at(0).date().isoformat()
+    response = client.post(
+        reverse("api:slot-generation"), {"branch": club.branch.pk, "start": day, "end": day}, **as_member(member)
+    )
+    assert response.status_code == 409 and response.json()["code"] == "member_not_active", response.json()
+
+
 def test_bad_input_is_a_400_with_details(client, member):
     response = client.post(reverse("api:bookings"), {"kind": "spa", "item": "nope"}, **as_member(member))
     assert response.status_code == 400
