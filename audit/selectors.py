@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from audit.chain import GENESIS_HASH, chain_hash
+from audit.chain import GENESIS_HASH, ChainHead, chain_hash
 from audit.models import INSTALLATION_CHAIN, AuditLog, AuditPending
 from clubs import localtime
 from clubs.models import Branch
@@ -222,6 +222,7 @@ def audit_verify(
     organization_id: uuid.UUID | None = None,
     start: datetime.datetime | None = None,
     end: datetime.datetime | None = None,
+    published: Sequence[ChainHead] = (),
 ) -> VerifyReport:
     """Recompute each chain (or one organization's) from its seals and entries, in order.
 
@@ -232,7 +233,11 @@ def audit_verify(
     nothing would ever seal.
     """
     unqueued = _unqueued_entries(organization_id, start, end)
-    chains = [organization_id] if organization_id else sorted(set(_chains()) | unqueued.keys())
+    published = [head for head in published if organization_id in (None, head.chain)]
+    if organization_id:
+        chains = [organization_id]
+    else:
+        chains = sorted(set(_chains()) | unqueued.keys() | {head.chain for head in published})
     report = VerifyReport()
     for chain in chains:
         chain_report = ChainReport(chain=chain, unqueued=unqueued.get(chain, []))
@@ -240,8 +245,41 @@ def audit_verify(
         first, last = _position_range(chain, start, end)
         if first is not None:
             _verify_positions(chain_report, first, last)
+        if chain_report.broken_at is None:
+            _compare_with_published(chain_report, [head for head in published if head.chain == chain])
         report.chains.append(chain_report)
     return report
+
+
+def _compare_with_published(report: ChainReport, published: list[ChainHead]) -> None:
+    """The chain, recomputed and consistent, must still hold every head published for it: the
+    hash at a published position commits to every entry up to it."""
+    if not published:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select position, hash from audit_seals where chain = %s and position = any(%s)",
+            [report.chain, sorted({head.position for head in published})],
+        )
+        current = dict(cursor.fetchall())
+    last_matching = 0
+    for head in sorted(published, key=lambda head: head.position):
+        now = current.get(head.position)
+        if now == head.hash:
+            last_matching = head.position
+            continue
+        published_head = f"the head published for it (hash {head.hash[:16]}…, sealed {head.sealed_at.isoformat()})"
+        where = f"somewhere in positions {last_matching + 1}-{head.position}"
+        if now is None:
+            problem = f"{published_head} is gone, that position no longer exists: history up to it was deleted, {where}"
+        else:
+            problem = (
+                f"{published_head} no longer matches: history up to it was rewritten and resealed, {where} "
+                f"(its hash is now {now[:16]}…)"
+            )
+        # Only what a published head still vouches for is proven.
+        report.broken_at, report.problem, report.verified = head.position, problem, last_matching
+        return
 
 
 def _chains() -> list[uuid.UUID]:
@@ -338,5 +376,25 @@ def _verify_positions(report: ChainReport, first: int, last: int) -> None:
                 expected_position += 1
 
 
-def chain_label(chain: uuid.UUID) -> str:
-    return "installation-wide" if chain == INSTALLATION_CHAIN else str(chain)
+def chain_heads() -> list[ChainHead]:
+    """Each chain's last seal. The chains are found by skipping along the (chain, position)
+    index, one probe per chain, rather than by reading every seal."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            with recursive chains (chain) as (
+                (select chain from audit_seals order by chain limit 1)
+                union all
+                select (select seal.chain from audit_seals seal where seal.chain > chains.chain
+                        order by seal.chain limit 1)
+                from chains where chains.chain is not null
+            )
+            select head.chain, head.position, head.hash, head.sealed_at
+            from chains cross join lateral (
+                select chain, position, hash, sealed_at from audit_seals seal
+                where seal.chain = chains.chain order by seal.position desc limit 1
+            ) head
+            order by head.chain
+            """
+        )
+        return [ChainHead(*row) for row in cursor.fetchall()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import threading
 import uuid
@@ -13,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 
+from audit.chain import chain_hash
 from audit.models import AuditLog, AuditSeal
 from audit.selectors import audit_verify
 from audit.services import Actor, audit_record, audit_seal
@@ -147,6 +149,125 @@ def test_a_chain_whose_only_entry_left_the_queue_is_still_found():
     status, output = verify()
     assert status == 1
     assert f"{organization.id}: entry {entry} (" in output
+
+
+def publish_heads(path) -> str:
+    out = StringIO()
+    call_command("seal_audit", "--heads", str(path), stdout=out)
+    return out.getvalue()
+
+
+def reseal_from(organization_id, first_position: int) -> None:
+    """What the table's owner can do after rewriting an entry: recompute every later seal, so that
+    the chain inside the database is consistent again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select seal.position, seal.previous_hash, app_private.audit_entry_content(entry)"
+            " from audit_seals seal join audit_logs entry on entry.id = seal.audit_log_id"
+            " where seal.chain = %s and seal.position >= %s order by seal.position",
+            [organization_id, first_position],
+        )
+        rows = cursor.fetchall()
+    previous_hash = rows[0][1]
+    for position, _, content in rows:
+        current = chain_hash(previous_hash, content)
+        tamper(
+            "update audit_seals set previous_hash = %s, hash = %s where chain = %s and position = %s",
+            [previous_hash, current, organization_id, position],
+        )
+        previous_hash = current
+
+
+def test_sealing_publishes_each_chains_head_once(sealed_chain, tmp_path):
+    organization, ids = sealed_chain
+    heads = tmp_path / "heads.jsonl"
+    assert "Published the heads of" in publish_heads(heads)
+    published = [json.loads(line) for line in heads.read_text().splitlines()]
+    ours = [head for head in published if head["chain"] == str(organization.id)]
+    last_seal = AuditSeal.objects.get(chain=organization.id, position=5)
+    assert ours == [
+        {"chain": str(organization.id), "position": 5, "hash": last_seal.hash, "sealed_at": ours[0]["sealed_at"]}
+    ]
+    assert datetime.datetime.fromisoformat(ours[0]["sealed_at"]) == last_seal.sealed_at
+
+    assert "no chain moved" in publish_heads(heads)  # nothing new: nothing appended
+    assert len(heads.read_text().splitlines()) == len(published)
+
+    record(organization.id, 5)
+    publish_heads(heads)
+    lines = [json.loads(line) for line in heads.read_text().splitlines()]
+    assert lines[len(published) :] == [
+        {
+            "chain": str(organization.id),
+            "position": 6,
+            "hash": AuditSeal.objects.get(chain=organization.id, position=6).hash,
+            "sealed_at": lines[-1]["sealed_at"],
+        }
+    ]
+
+
+def test_history_rewritten_and_resealed_by_the_tables_owner_is_caught_against_published_heads(sealed_chain, tmp_path):
+    organization, ids = sealed_chain
+    heads = tmp_path / "heads.jsonl"
+    publish_heads(heads)
+    record(organization.id, 5)  # the chain moves on after the heads were published
+    audit_seal()
+    assert verify("--org", str(organization.id), "--against", str(heads))[0] == 0
+
+    tamper("update audit_logs set new_values = '{\"n\": 99}' where id = %s", [ids[2]])
+    reseal_from(organization.id, 3)
+
+    status, output = verify("--org", str(organization.id))
+    assert status == 0 and "intact, 6 entries verified" in output  # consistent inside the database
+
+    status, output = verify("--org", str(organization.id), "--against", str(heads))
+    assert status == 1
+    published_hash = json.loads(heads.read_text().splitlines()[-1])["hash"]
+    assert (
+        f"{organization.id}: BROKEN at position 5: the head published for it (hash {published_hash[:16]}…, " in output
+    )
+    assert "no longer matches: history up to it was rewritten and resealed, somewhere in positions 1-5" in output
+    assert "Audit trail intact." not in output
+
+
+def test_a_chain_that_vanished_is_caught_against_published_heads(sealed_chain, tmp_path):
+    organization, ids = sealed_chain
+    heads = tmp_path / "heads.jsonl"
+    publish_heads(heads)
+    tamper("delete from audit_seals where chain = %s", [organization.id])
+    tamper("delete from audit_logs where organization_id = %s", [organization.id])
+    assert verify()[0] == 0
+    status, output = verify("--against", str(heads))
+    assert status == 1
+    assert f"{organization.id}: BROKEN at position 5: the head published for it" in output
+    assert "that position no longer exists: history up to it was deleted" in output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json\n", "line 1 is not a published head (JSON with chain, position, hash, sealed_at)"),
+        ('{"chain": "x", "position": 1, "hash": "ab", "sealed_at": "2026-01-01T00:00:00+00:00"}\n', "line 1"),
+        ("", "holds no published head"),
+    ],
+)
+def test_a_heads_file_that_is_not_one_is_refused_naming_the_line(tmp_path, content, message):
+    heads = tmp_path / "heads.jsonl"
+    heads.write_text(content)
+    with pytest.raises(CommandError, match=re.escape(message)) as refusal:
+        call_command("verify_audit", "--against", str(heads), stdout=StringIO())
+    assert refusal.value.returncode == 2
+
+
+def test_against_refuses_a_missing_file_and_a_period(tmp_path):
+    missing = tmp_path / "nowhere.jsonl"
+    with pytest.raises(CommandError, match=re.escape(f"--against {missing}: no such file")) as refusal:
+        call_command("verify_audit", "--against", str(missing), stdout=StringIO())
+    assert refusal.value.returncode == 2
+    missing.write_text("")
+    with pytest.raises(CommandError, match="--against verifies whole chains") as refusal:
+        call_command("verify_audit", "--against", str(missing), "--from", "2026-01-01", stdout=StringIO())
+    assert refusal.value.returncode == 2
 
 
 @pytest.mark.parametrize(

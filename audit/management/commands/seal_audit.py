@@ -1,13 +1,51 @@
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from audit.chain import append_heads
+from audit.management.commands._heads import heads_argument
+from audit.selectors import chain_heads
 from audit.services import audit_seal
-from config.commands import BaseCommand
+from config.commands import FAILED, BaseCommand
 
 
 class Command(BaseCommand):
     help = "Chain the audit entries committed since the last run into their organization's hash chain (cron)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--heads",
+            type=Path,
+            metavar="FILE",
+            help="Then append each chain's head that moved (chain, position, hash, time) to FILE, one JSON line "
+            "each: kept where the database's owner cannot change it, it is what 'verify_audit --against' checks.",
+        )
+
+    def handle(self, *args, heads, **options):
+        published = heads_argument(heads, "--heads", missing_ok=True) if heads else []
         result = audit_seal()
         if result.sealed:
             self.stdout.write(self.style.SUCCESS(f"Sealed {result.sealed} entries in {result.chains} chains."))
         else:
             self.stdout.write("Nothing to seal: every committed entry is already in its chain.")
+        if heads:
+            self._publish(heads, published)
+
+    def _publish(self, path: Path, published) -> None:
+        last_published = {head.chain: head for head in published}  # the file's last line for each chain
+        moved = [head for head in chain_heads() if last_published.get(head.chain) != head]
+        if not moved:
+            self.stdout.write(f"Heads already published: no chain moved since the last lines of {path}.")
+            return
+        try:
+            append_heads(path, moved)
+        except OSError as error:
+            raise CommandError(
+                f"cannot append to --heads {path} ({error.strerror}): the entries are sealed; "
+                "run again to publish their heads",
+                returncode=FAILED,
+            ) from None
+        self.stdout.write(
+            f"Published the heads of {len(moved)} chains to {path}: keep its lines where the database's owner "
+            "cannot change them (verify_audit --against checks them)."
+        )
