@@ -6,6 +6,7 @@
 --   CB003 started                CB008 full                   CB013 too_early
 --   CB004 unavailable            CB009 not_found              55P03 busy (lock timeout: try again)
 --   CB005 outside_window         CB010 no_member              CB014 override_not_allowed
+--   CB015 not_full (a waitlist place inserted directly while places remain)
 -- The file can be run again (every object is created "or replace"): a migration that changes the
 -- engine runs it again, so this file stays the one definition.
 
@@ -225,17 +226,14 @@ $$;
 -- Serialise everything that counts places for one slot or class, then for one member: always in
 -- that order, so concurrent bookings cannot deadlock. Transaction-scoped advisory locks (keyed by
 -- kind and id) rather than row locks: they write nothing, yet every door takes the same ones. The
--- caller's lock_timeout bounds the wait (a refusal with SQLSTATE 55P03, "busy, try again"). Tests
--- may switch the lock off to show that the race is real without it.
+-- caller's lock_timeout bounds the wait (a refusal with SQLSTATE 55P03, "busy, try again").
+-- Nothing turns the locks off (the race test installs its unlocked version in the test database).
 create or replace function app_private.lock_booking_rows(p_kind text, p_item_id uuid, p_member_id uuid)
     returns void
     language plpgsql volatile
     set search_path = ''
 as $$
 begin
-    if current_setting('club.skip_booking_lock_for_tests', true) = 'on' then
-        return;
-    end if;
     perform pg_advisory_xact_lock(case p_kind when 'slot' then 7471 else 7472 end, hashtext(p_item_id::text));
     perform pg_advisory_xact_lock(7473, hashtext(p_member_id::text));
 end
@@ -277,9 +275,63 @@ begin
 end
 $$;
 
--- Every insert, and every change of status into one that holds a place, passes these rules,
--- whoever writes the row: so a direct insert through PostgREST cannot overbook either. Definer
--- rights, so that the rules count every booking, not only those the writer's policies let it see.
+-- How the rules trigger knows a row comes from app_private.book, which has checked every rule
+-- under the same locks a moment before: book marks the booking's id here, in its own transaction,
+-- just before inserting it, and the audit trigger removes the mark right after (so the table is
+-- always empty between statements). Only the owner of the engine can write it: no API role holds a
+-- privilege on it (sync_grants does not manage tables in app_private), and book writes it with its
+-- owner's rights. A session setting, which any caller can set, is no such proof. Unlogged: a mark
+-- never outlives its transaction, so a crash has nothing to lose.
+create unlogged table if not exists app_private.booking_engine_writes (
+    booking_id uuid primary key,
+    written_in xid8 not null default pg_current_xact_id()
+);
+revoke all on table app_private.booking_engine_writes from public, anon, authenticated, service_role;
+
+create or replace function app_private.written_by_engine(p_booking_id uuid) returns boolean
+    language plpgsql stable
+    set search_path = ''
+as $$
+begin
+    return exists (
+        select from app_private.booking_engine_writes w
+        where w.booking_id = p_booking_id and w.written_in = pg_current_xact_id()
+    );
+end
+$$;
+
+-- The first trigger on a booking insert (triggers fire in name order: "member_owns_row" before
+-- "rules"): a session under row-level security, a member's token, may only insert a row for the
+-- token's own member (who is in the token's organization). A row for anyone else is refused as
+-- the policy would refuse it, before any rule runs, so that no rule's answer says anything about
+-- another member. (For their own member, the rules answer "not found" for an item of another
+-- organization as for one that does not exist, and the policy then refuses a row whose
+-- organization is not the token's.) Invoker rights on purpose: the question is about the
+-- session, not the engine's owner.
+create or replace function app_private.refuse_rows_of_others() returns trigger
+    language plpgsql
+    security invoker
+    set search_path = ''
+as $$
+begin
+    if row_security_active(tg_relid) and new.member_id is distinct from app_private.current_member_id() then
+        raise exception using errcode = '42501',
+            message = format('new row violates row-level security policy for table "%s"', tg_table_name);
+    end if;
+    return new;
+end
+$$;
+
+create or replace trigger benefit_bookings_member_owns_row before insert on public.benefit_bookings
+    for each row execute function app_private.refuse_rows_of_others();
+create or replace trigger class_bookings_member_owns_row before insert on public.class_bookings
+    for each row execute function app_private.refuse_rows_of_others();
+
+-- Every insert, and every change of status into one that holds a place or waits for one, passes
+-- these rules, whoever writes the row: so a direct insert through PostgREST cannot overbook
+-- either, and joins a waitlist only as the engine would (the item full, entitlements counted).
+-- Definer rights, so that the rules count every booking, not only those the writer's policies
+-- let it see.
 create or replace function app_private.enforce_booking_rules() returns trigger
     language plpgsql
     security definer
@@ -292,39 +344,44 @@ declare
     holds_place boolean := new.status in ('confirmed', 'attended', 'no_show');
     refusal record;
     overridden text[] := '{}';
+    is_full boolean := false;
     item record;
 begin
-    if tg_op = 'INSERT' and current_setting('club.booking_function', true) = 'on' then
+    if tg_op = 'INSERT' and app_private.written_by_engine(new.id) then
         -- app_private.book checked every rule a moment ago, under the same locks; the row it
         -- inserts only needs the override bookkeeping below
         holds_place := holds_place and new.capacity_override;
         if not holds_place then
             return new;
         end if;
-    elsif tg_op = 'UPDATE' then
-        if new.status = old.status
-           or (old.status in ('confirmed', 'attended', 'no_show') and holds_place)
-           or new.status = 'cancelled' then
-            return new;
-        end if;
-    elsif new.status = 'cancelled' then
+    elsif tg_op = 'UPDATE'
+          and (new.status = old.status or (old.status in ('confirmed', 'attended', 'no_show') and holds_place)) then
         return new;
+    elsif not (holds_place or new.status = 'waitlisted') then
+        return new;  -- cancelled, or a status the table's check constraint refuses
     end if;
     item_id := (to_jsonb(new) ->> tg_argv[1])::uuid;
     perform app_private.lock_booking_rows(kind, item_id, new.member_id);
     for refusal in select * from app_private.booking_refusals(kind, item_id, new.member_id, new.id) loop
-        if refusal.overridable and new.capacity_override and holds_place
-           and not app_private.staff_may_override(new.booked_by_user_id) then
-            perform app_private.raise_refusal('override_not_allowed', 'CB014',
-                'Only staff with the override permission may override.');
-        end if;
-        if refusal.overridable and (new.capacity_override or not holds_place) then
-            -- a manager's recorded decision, or a waitlist place (checked again on promotion)
+        if refusal.overridable and new.capacity_override and holds_place then
+            -- a manager's recorded decision
+            if not app_private.staff_may_override(new.booked_by_user_id) then
+                perform app_private.raise_refusal('override_not_allowed', 'CB014',
+                    'Only staff with the override permission may override.');
+            end if;
             overridden := overridden || case refusal.code when 'full' then 'capacity' else 'entitlement' end;
+            continue;
+        end if;
+        if refusal.code = 'full' and not holds_place then
+            is_full := true;  -- what a waitlist place is for (the rules are checked again on promotion)
             continue;
         end if;
         perform app_private.raise_refusal(refusal.code, refusal.sqlstate, refusal.message);
     end loop;
+    if not holds_place and not is_full then
+        perform app_private.raise_refusal('not_full', 'CB015',
+            'There are places left: book it rather than join the waitlist.');
+    end if;
     if new.capacity_override and holds_place then
         item := app_private.booking_item(kind, item_id);
         new.overridden_rules := overridden;
@@ -350,12 +407,13 @@ as $$
 declare
     member_name text;
 begin
-    if current_setting('club.booking_function', true) = 'on' then
-        return null;  -- app_private.book wrote the entry
+    delete from app_private.booking_engine_writes w where w.booking_id = new.id and w.written_in = pg_current_xact_id();
+    if found then
+        return null;  -- app_private.book writes the entry
     end if;
     select m.first_name || ' ' || m.last_name into member_name from public.members m where m.id = new.member_id;
     perform app_private.audit_record(
-        p_action => 'booking.created',
+        p_action => case when new.status = 'waitlisted' then 'booking.waitlisted' else 'booking.created' end,
         p_entity_type => 'booking',
         p_entity_id => new.id::text,
         p_source => 'api',
@@ -382,6 +440,8 @@ create or replace trigger class_bookings_audit_direct after insert on public.cla
 -- Book: the one implementation behind the admin's concierge flow, the API, and the member app's
 -- functions. Confirms while places remain; when full, either a manager's override (with a reason
 -- code and note, recorded with the capacity before and after) or, if asked, the waitlist.
+-- Definer rights, so that whoever may call it (Django's connection, the service key, the member
+-- app's functions) marks its row in app_private.booking_engine_writes, which they cannot write.
 create or replace function app_private.book(
     p_kind text,
     p_item_id uuid,
@@ -403,10 +463,12 @@ create or replace function app_private.book(
     places_taken_before integer, capacity integer
 )
     language plpgsql volatile
+    security definer
     set search_path = ''
     set lock_timeout = '2s'
 as $$
 declare
+    new_id uuid := gen_random_uuid();
     item record;
     refusal record;
     set_aside text[] := '{}';
@@ -431,10 +493,6 @@ begin
             full_refusal := refusal;
         end if;
     end loop;
-    if current_setting('club.skip_booking_lock_for_tests', true) = 'on' then
-        -- the control test's race: without the lock, everyone counts before anyone inserts
-        perform pg_sleep(0.05);
-    end if;
     if cardinality(set_aside) > 0 then
         if coalesce(p_override_code, '') <> '' then
             if coalesce(btrim(p_override_note), '') = '' then
@@ -449,13 +507,13 @@ begin
         end if;
     end if;
 
-    perform set_config('club.booking_function', 'on', true);
+    insert into app_private.booking_engine_writes (booking_id) values (new_id);
     if p_kind = 'slot' then
         insert into public.benefit_bookings as b (
             id, organization_id, member_id, slot_id, status, channel, booked_by_user_id, capacity_override,
             override_reason_code, override_reason
         ) values (
-            gen_random_uuid(), item.organization_id, p_member_id, p_item_id, new_status, p_channel,
+            new_id, item.organization_id, p_member_id, p_item_id, new_status, p_channel,
             p_booked_by_user_id, override, case when override then p_override_code else '' end,
             case when override then btrim(p_override_note) else '' end
         )
@@ -466,14 +524,13 @@ begin
             id, organization_id, member_id, class_id, status, channel, booked_by_user_id, capacity_override,
             override_reason_code, override_reason
         ) values (
-            gen_random_uuid(), item.organization_id, p_member_id, p_item_id, new_status, p_channel,
+            new_id, item.organization_id, p_member_id, p_item_id, new_status, p_channel,
             p_booked_by_user_id, override, case when override then p_override_code else '' end,
             case when override then btrim(p_override_note) else '' end
         )
         returning b.id, b.status, b.capacity_override, b.overridden_rules, b.places_taken_before,
                   b.capacity_at_booking into booking;
     end if;
-    perform set_config('club.booking_function', '', true);
 
     perform app_private.audit_record(
         p_action => case when override then 'booking.capacity_overridden'

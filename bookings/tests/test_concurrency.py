@@ -1,7 +1,8 @@
 """Fifty people after the last places at once, each on a connection of their own.
 
 The data is committed (other connections must see it) and removed afterwards. A control test
-switches the lock off and shows the race really happens, so the main tests can fail.
+installs an engine without the lock in the test database and shows the race really happens, so
+the main tests can fail.
 """
 
 from __future__ import annotations
@@ -144,23 +145,52 @@ def through_the_service(rush, kind: str):
     return all_at_once(attempt, list(enumerate(rush.contenders)))
 
 
+LOCK_FUNCTION = "app_private.lock_booking_rows(text, uuid, uuid)"
+# Test-only SQL: the engine's lock becomes a no-op, and each booking pauses once it has counted the
+# places and before its row is written, so that everyone counts before anyone books.
+WITHOUT_THE_LOCK = """
+create or replace function app_private.lock_booking_rows(p_kind text, p_item_id uuid, p_member_id uuid)
+    returns void language sql as $$ select $$;
+create function app_private.test_race_pause() returns trigger language plpgsql as $$
+begin
+    perform pg_sleep(0.05);
+    return new;
+end $$;
+create trigger benefit_bookings_test_race_pause before insert on public.benefit_bookings
+    for each row execute function app_private.test_race_pause();
+"""
+
+
 @contextmanager
-def member_connection(auth_user, skip_lock: bool):
+def engine_without_the_lock():
+    with committed_connection() as db:
+        (definition,) = db.execute("select pg_get_functiondef(%s::regprocedure)", [LOCK_FUNCTION]).fetchone()
+        db.execute(WITHOUT_THE_LOCK)
+        db.commit()
+        try:
+            yield
+        finally:
+            db.execute(definition)
+            db.execute("drop trigger benefit_bookings_test_race_pause on public.benefit_bookings")
+            db.execute("drop function app_private.test_race_pause()")
+            db.commit()
+
+
+@contextmanager
+def member_connection():
     with committed_connection() as db:
         db.execute("set role authenticated")
-        if skip_lock:
-            db.execute("set club.skip_booking_lock_for_tests = on")
         yield db
 
 
-def through_the_member_functions(rush, kind: str, *, skip_lock: bool = False):
+def through_the_member_functions(rush, kind: str):
     item = rush.slot if kind == "slot" else rush.scheduled_class
     function = "book_benefit_slot" if kind == "slot" else "book_class"
 
     def attempt(numbered_member):
         number, (member, auth_user) = numbered_member
         claims = {"sub": str(auth_user), "role": "authenticated", "app_metadata": {"organization_id": str(rush.org)}}
-        with member_connection(auth_user, skip_lock) as db:
+        with member_connection() as db:
             try:
                 db.execute("select set_config('request.jwt.claims', %s, false)", [json.dumps(claims)])
                 (status,) = db.execute(
@@ -197,9 +227,10 @@ def test_fifty_concurrent_member_app_bookings_fill_exactly_the_last_places(rush,
 
 
 def test_without_the_lock_the_race_overbooks(rush):
-    """The control: the same rush with the lock switched off does overbook, so the tests above
-    would catch a lost lock."""
-    through_the_member_functions(rush, "slot", skip_lock=True)
+    """The control: the same rush through an engine without the lock does overbook, so the tests
+    above would catch a lost lock."""
+    with engine_without_the_lock():
+        through_the_member_functions(rush, "slot")
     assert rush.statuses("slot")["confirmed"] > CAPACITY
 
 
