@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from access.tests.postgrest import PERMISSION_DENIED, acting_as, sqlstate
 from bookings.tests.conftest import tomorrow_at
 from bookings.tests.test_member_functions import book_for, claims, linked
+from classes.models import ScheduledClass
 from clubs.tests.factories import BranchFactory
 from config.testing import committed_connection
 from facilities.tests.factories import BenefitSlotFactory, FacilityFactory
@@ -30,11 +31,12 @@ ROLES = ["authenticated", "service_role", OWNER]
 OLD_SWITCHES = (
     "select set_config('club.booking_function', 'on', true), set_config('club.skip_booking_lock_for_tests', 'on', true)"
 )
-INSERT_SLOT_BOOKING = (
-    "insert into public.benefit_bookings (organization_id, member_id, slot_id, status, channel)"
+INSERT_BOOKING = (
+    "insert into public.{table} (organization_id, member_id, {column}, status, channel)"
     " values (%s, %s, %s, %s, 'member_app') returning id"
 )
 RLS_REFUSAL = 'new row violates row-level security policy for table "benefit_bookings"'
+CLASS_RLS_REFUSAL = 'new row violates row-level security policy for table "class_bookings"'
 
 
 @contextmanager
@@ -50,14 +52,19 @@ def session(role: str, member):
         yield cursor
 
 
-def insert_booking(cursor, member, slot, status: str = "confirmed", *, organization_id=None):
-    cursor.execute(INSERT_SLOT_BOOKING, [organization_id or member.organization_id, member.pk, slot.pk, status])
+def insert_booking(cursor, member, item, status: str = "confirmed", *, organization_id=None):
+    """Insert a booking of a slot or (given a ScheduledClass) a class, as PostgREST would."""
+    table, column = (
+        ("class_bookings", "class_id") if isinstance(item, ScheduledClass) else ("benefit_bookings", "slot_id")
+    )
+    insert = INSERT_BOOKING.format(table=table, column=column)
+    cursor.execute(insert, [organization_id or member.organization_id, member.pk, item.pk, status])
     return cursor.fetchone()[0]
 
 
-def insert_refused(role: str, session_member, booked_member, slot, status: str = "confirmed", **row):
+def insert_refused(role: str, session_member, booked_member, item, status: str = "confirmed", **row):
     with pytest.raises(DatabaseError) as refusal, session(role, session_member) as cursor:
-        insert_booking(cursor, booked_member, slot, status, **row)
+        insert_booking(cursor, booked_member, item, status, **row)
     return sqlstate(refusal.value), refusal.value.__cause__.diag.message_primary
 
 
@@ -112,6 +119,18 @@ def test_the_old_switches_do_not_turn_the_member_functions_lock_off(club):
             cursor.execute("select * from public.book_benefit_slot(%s)", [club.slot.pk])
         holder.rollback()
     assert sqlstate(refusal.value) == "55P03"
+
+
+def test_the_engines_bookings_have_one_audit_entry_each_and_leave_no_mark(club):
+    fill(club.slot)
+    with session("authenticated", linked(club.member)) as cursor:
+        cursor.execute("select booking_id from public.book_benefit_slot(%s, true)", [club.slot.pk])
+        (booking_id,) = cursor.fetchone()
+        cursor.execute("reset role")
+        cursor.execute("select action from audit_logs where entity_id = %s", [str(booking_id)])
+        assert cursor.fetchall() == [("booking.waitlisted",)]
+        cursor.execute("select count(*) from app_private.booking_engine_writes")
+        assert cursor.fetchone() == (0,)
 
 
 def test_no_installed_function_reads_a_switch_a_session_could_set():
@@ -211,6 +230,14 @@ def test_a_token_without_a_member_learns_nothing_about_the_member_it_names(club)
     assert (sqlstate(refusal.value), refusal.value.__cause__.diag.message_primary) == (PERMISSION_DENIED, RLS_REFUSAL)
 
 
+@pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
+def test_a_member_cannot_book_a_class_for_another_member(club, status):
+    member = linked(club.member)
+    other = in_yoga(club, club.new_member())
+    refusal = insert_refused("authenticated", member, other, club.scheduled_class, status)
+    assert refusal == (PERMISSION_DENIED, CLASS_RLS_REFUSAL)
+
+
 # A member's own waitlist place, inserted directly: the engine's waitlist rules
 
 
@@ -226,9 +253,10 @@ def test_a_member_joins_the_waitlist_of_a_full_slot_directly(club):
         assert cursor.fetchall() == [("booking.waitlisted",)]
 
 
-def test_a_member_cannot_wait_for_a_slot_with_places_left(club):
+@pytest.mark.parametrize("item", ["slot", "scheduled_class"])
+def test_a_member_cannot_wait_for_a_slot_or_class_with_places_left(club, item):
     member = linked(club.member)
-    assert insert_refused("authenticated", member, member, club.slot, "waitlisted") == (
+    assert insert_refused("authenticated", member, member, getattr(club, item), "waitlisted") == (
         "CB015",
         "There are places left: book it rather than join the waitlist.",
     )
