@@ -9,7 +9,8 @@ Rules for what is not declared:
   server-side role `service_role` may read and write it (so it never meets 42501);
 - a closed table (Django's own) is private to `service_role` too;
 - a function may be executed by `service_role` only;
-- new objects start that way too, through default privileges of the role that runs migrations.
+- new objects start that way too: `migrate` makes the migrating role's default privileges private
+  and turns RLS on in each migration's transaction (access/born_private.py).
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ import pytest
 
 from access.declaration import ANON, AUTHENTICATED, SERVICE_ROLE
 from access.registry import collect_declarations
-from access.tests.supabase_project import MIGRATING_ROLE, PLATFORM_ROLE
+from access.tests.supabase_project import DEPLOY_SEQUENCE, MIGRATING_ROLE, PLATFORM_ROLE
 
-STEPS = ["migrate", "sync_grants", "sync_grants --check", "db_doctor"]
+STEPS = list(DEPLOY_SEQUENCE)
 
 
 def declared_for(role: str) -> tuple[str, ...]:
