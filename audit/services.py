@@ -135,15 +135,16 @@ def audit_seal(*, batch_size: int = SEAL_BATCH) -> SealResult:
     sealed = 0
     for chain in chains:
         while True:
-            count = _seal_batch(chain, batch_size)
+            taken, count = _seal_batch(chain, batch_size)
             sealed += count
-            if count < batch_size:
+            if taken < batch_size:
                 break
     return SealResult(sealed=sealed, chains=len(chains))
 
 
 @transaction.atomic
-def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
+def _seal_batch(chain: uuid.UUID, batch_size: int) -> tuple[int, int]:
+    """Seal the chain's next queued entries: (rows taken off the queue, entries sealed)."""
     with connection.cursor() as cursor:
         cursor.execute("select pg_advisory_xact_lock(%s, hashtext(%s::text))", [SEAL_LOCK_NAMESPACE, chain])
         cursor.execute(
@@ -151,10 +152,16 @@ def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
         )
         last = cursor.fetchone()
         position, previous_hash = last if last else (0, GENESIS_HASH)
+        # Only the queue trigger's rows are sure to be true; service_role may add others (the
+        # queue is append-only to it). A row whose entry is already sealed, or does not exist, is
+        # taken off the queue unsealed: an entry and its queue row commit together, so no real
+        # entry is ever dropped.
         cursor.execute(
             """
-            select entry.id, app_private.audit_entry_content(entry)
-            from audit_pending pending join audit_logs entry on entry.id = pending.audit_log_id
+            select pending.audit_log_id,
+                   case when entry.id is not null then app_private.audit_entry_content(entry) end,
+                   exists (select from audit_seals seal where seal.audit_log_id = pending.audit_log_id)
+            from audit_pending pending left join audit_logs entry on entry.id = pending.audit_log_id
             where pending.chain = %s
             order by pending.occurred_at, pending.audit_log_id
             limit %s
@@ -163,9 +170,11 @@ def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
         )
         rows = cursor.fetchall()
         if not rows:
-            return 0
+            return 0, 0
         ids, positions, previous_hashes, hashes = [], [], [], []
-        for entry_id, content in rows:
+        for entry_id, content, already_sealed in rows:
+            if content is None or already_sealed:
+                continue
             position += 1
             current = chain_hash(previous_hash, content)
             ids.append(entry_id)
@@ -182,8 +191,8 @@ def _seal_batch(chain: uuid.UUID, batch_size: int) -> int:
             """,
             [chain, ids, positions, previous_hashes, hashes],
         )
-        cursor.execute("delete from audit_pending where audit_log_id = any(%s::uuid[])", [ids])
-    return len(rows)
+        cursor.execute("delete from audit_pending where audit_log_id = any(%s::uuid[])", [[row[0] for row in rows]])
+    return len(rows), len(ids)
 
 
 class AuditExport:

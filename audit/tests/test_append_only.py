@@ -4,9 +4,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from access.declaration import SUPABASE_ROLES
-from audit.models import AuditLog
+from audit.models import AuditLog, AuditPending, AuditSeal
+from audit.selectors import audit_verify
 from audit.services import audit_seal
 from audit.tests.factories import AuditLogFactory
+from clubs.tests.factories import OrganizationFactory
 from config.testing import rejected_by_database
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +83,24 @@ def test_service_role_cannot_unqueue_entries_or_rewrite_seals(statement):
         with connection.cursor() as cursor:
             cursor.execute("set local role service_role")
             cursor.execute(statement)
+
+
+def test_queue_rows_service_role_forges_do_not_stop_sealing():
+    """service_role may add to the queue (the declaration is append-only): an entry queued again
+    after it was sealed, or an entry that does not exist, is dropped from the queue, not sealed."""
+    organization = OrganizationFactory()
+    sealed = AuditLogFactory(organization=organization)
+    audit_seal()
+    with connection.cursor() as cursor:
+        cursor.execute("set local role service_role")
+        cursor.execute(
+            "insert into audit_pending (audit_log_id, chain, occurred_at)"
+            " values (%s, %s, now()), (gen_random_uuid(), %s, now())",
+            [sealed.pk, organization.id, organization.id],
+        )
+        cursor.execute("reset role")
+    later = AuditLogFactory(organization=organization)
+    assert audit_seal().sealed == 1
+    assert not AuditPending.objects.filter(chain=organization.id).exists()
+    assert AuditSeal.objects.get(entry=later).position == 2
+    assert audit_verify(organization_id=organization.id).intact
