@@ -52,7 +52,8 @@ def execute(sql: str, params=None) -> None:
 
 
 def tamper(sql: str, params=None) -> None:
-    """What a superuser could do: switch the append-only triggers off, change history, switch back."""
+    """What the tables' owner can do (on Supabase, the role the app connects as): switch the
+    append-only triggers off, change history, switch them back."""
     execute("set constraints all immediate")  # ALTER TABLE waits for no deferred check
     execute("alter table audit_logs disable trigger audit_logs_append_only")
     execute("alter table audit_seals disable trigger audit_seals_append_only")
