@@ -72,6 +72,11 @@ def test_service_role_may_append():
         "update audit_pending set chain = gen_random_uuid()",
         "update audit_seals set hash = 'forged'",
         "delete from audit_seals",
+        # A forged seal would break the chain for good; a forged queue row would hold up sealing.
+        "insert into audit_seals (audit_log_id, chain, position, previous_hash, hash)"
+        " select id, organization_id, 99, '', 'forged' from audit_logs limit 1",
+        "insert into audit_pending (audit_log_id, chain, occurred_at)"
+        " select id, organization_id, now() from audit_logs",
     ],
 )
 def test_service_role_cannot_unqueue_entries_or_rewrite_seals(statement):
@@ -86,19 +91,17 @@ def test_service_role_cannot_unqueue_entries_or_rewrite_seals(statement):
 
 
 def test_queue_rows_service_role_forges_do_not_stop_sealing():
-    """service_role may add to the queue (the declaration is append-only): an entry queued again
-    after it was sealed, or an entry that does not exist, is dropped from the queue, not sealed."""
+    """Only the tables' owner can add to the queue; should it queue an entry again after it was
+    sealed, or one that does not exist, the row is dropped from the queue, not sealed."""
     organization = OrganizationFactory()
     sealed = AuditLogFactory(organization=organization)
     audit_seal()
     with connection.cursor() as cursor:
-        cursor.execute("set local role service_role")
         cursor.execute(
             "insert into audit_pending (audit_log_id, chain, occurred_at)"
             " values (%s, %s, now()), (gen_random_uuid(), %s, now())",
             [sealed.pk, organization.id, organization.id],
         )
-        cursor.execute("reset role")
     later = AuditLogFactory(organization=organization)
     assert audit_seal().sealed == 1
     assert not AuditPending.objects.filter(chain=organization.id).exists()
