@@ -38,6 +38,7 @@ RULE_CODES = {
     "CB012": "not_cancellable",
     "CB013": "too_early",
     "CB014": "override_not_allowed",
+    "CB015": "not_full",
     "55P03": "busy",
 }
 BUSY_MESSAGE = "Someone else is booking this right now; try again in a moment."

@@ -314,7 +314,9 @@ create or replace function app_private.refuse_rows_of_others() returns trigger
     set search_path = ''
 as $$
 begin
-    if row_security_active(tg_relid) and new.member_id is distinct from app_private.current_member_id() then
+    -- "this row is mine and my organization's", before any rule can answer about anyone else
+    if row_security_active(tg_relid) and (new.member_id is distinct from app_private.current_member_id()
+            or new.organization_id is distinct from app_private.jwt_organization_id()) then
         raise exception using errcode = '42501',
             message = format('new row violates row-level security policy for table "%s"', tg_table_name);
     end if;
