@@ -253,7 +253,11 @@ def _view_lints(live: LiveState) -> list[Finding]:
 
 
 def _unindexed_foreign_keys() -> list[Finding]:
-    """A foreign key is served by an index that starts with its first column."""
+    """A foreign key is served by a valid index whose leading key columns are the key's, in its order.
+
+    Supabase's splinter (lint 0001) asks the same: an index that merely starts with the first column
+    of a composite key (`member_id` for `(member_id, organization_id)`) does not count.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -262,7 +266,10 @@ def _unindexed_foreign_keys() -> list[Finding]:
             join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
             where con.contype = 'f' and n.nspname = any(%s)
               and not exists (
-                  select from pg_index i where i.indrelid = con.conrelid and i.indkey[0] = con.conkey[1]
+                  select from pg_index i
+                  where i.indrelid = con.conrelid and i.indisvalid
+                    and cardinality(con.conkey) <= i.indnkeyatts
+                    and (i.indkey::smallint[])[0:cardinality(con.conkey) - 1] = con.conkey
               )
             order by 1, 2
             """,

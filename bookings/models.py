@@ -72,7 +72,11 @@ class Booking(TenantModel):
         db_index=False,  # (organization, created_at) serves it
     )
     member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="%(class)ss", db_constraint=False
+        "members.Member",
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        db_constraint=False,
+        db_index=False,  # (member, organization) serves it
     )
     status = models.CharField(
         max_length=12,
@@ -162,16 +166,26 @@ def booking_constraints(table: str, booked_item: str) -> list[models.BaseConstra
     ]
 
 
-def booking_indexes(prefix: str) -> list[models.Index]:
-    """Django caps index names at 30 characters, hence a short prefix rather than the table name."""
+def booking_indexes(prefix: str, booked_item: str) -> list[models.Index]:
+    """Django caps index names at 30 characters, hence a short prefix rather than the table name.
+
+    The member and the booked item are each indexed with the organization, the columns of their
+    composite tenant keys (bookings/migrations/0002), which lead as a foreign key's index must.
+    """
     return [
         models.Index(fields=["organization", "-created_at"], name=f"{prefix}_org_created_idx"),
+        models.Index(fields=["member", "organization"], name=f"{prefix}_member_org_idx"),
+        models.Index(fields=[booked_item, "organization"], name=f"{prefix}_item_org_idx"),
     ]
 
 
 class BenefitBooking(Booking):
     slot = models.ForeignKey(
-        "facilities.BenefitSlot", on_delete=models.PROTECT, related_name="bookings", db_constraint=False
+        "facilities.BenefitSlot",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        db_constraint=False,
+        db_index=False,  # (slot, organization) serves it
     )
 
     class Meta:
@@ -181,7 +195,7 @@ class BenefitBooking(Booking):
         # One permission for both kinds of booking: `bookings.override_capacity`.
         permissions = [("override_capacity", "Can book beyond capacity or entitlement, with a reason")]
         constraints = booking_constraints("benefit_bookings", "slot")
-        indexes = booking_indexes("bbook")
+        indexes = booking_indexes("bbook", "slot")
 
     def __str__(self) -> str:
         return f"{self.member} at {self.slot}"
@@ -194,6 +208,7 @@ class ClassBooking(Booking):
         related_name="bookings",
         db_column="class_id",
         db_constraint=False,
+        db_index=False,  # (scheduled_class, organization) serves it
     )
 
     class Meta:
@@ -201,7 +216,7 @@ class ClassBooking(Booking):
         verbose_name = "class booking"
         ordering = ["-created_at"]
         constraints = booking_constraints("class_bookings", "scheduled_class")
-        indexes = booking_indexes("cbook")
+        indexes = booking_indexes("cbook", "scheduled_class")
 
     def __str__(self) -> str:
         return f"{self.member} in {self.scheduled_class}"

@@ -9,7 +9,7 @@ from clubs.models import TenantModel
 
 
 class ScheduledClass(TenantModel):
-    # Indexed by (branch, starts_at), which leads with it.
+    # Indexed by (branch, starts_at) for the schedule and (branch, organization) for the tenant key.
     branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="classes", db_index=False)
     title = models.CharField(max_length=200)
     instructor = models.CharField(max_length=200, blank=True)
@@ -34,6 +34,8 @@ class ScheduledClass(TenantModel):
         ]
         indexes = [
             models.Index(fields=["branch", "starts_at"], name="classes_branch_start_idx"),
+            # The composite tenant key (branch_id, organization_id) -> branches (clubs/tenancy.py).
+            models.Index(fields=["branch", "organization"], name="classes_branch_org_idx"),
             models.Index(fields=["organization", "starts_at"], name="classes_org_start_idx"),
         ]
 

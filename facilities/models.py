@@ -85,7 +85,8 @@ class SlotShape:
 class Facility(TenantModel):
     Kind = FacilityKind
 
-    branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="facilities")
+    # Indexed by (branch, organization), which serves the composite tenant key too.
+    branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="facilities", db_index=False)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=FacilityKind.choices)
     is_active = models.BooleanField(default=True, db_default=True)
@@ -125,6 +126,10 @@ class Facility(TenantModel):
                 violation_error_message="Choose days of the week.",
             ),
             not_blank("name", table="facilities", message="Enter the facility's name."),
+        ]
+        indexes = [
+            # The composite tenant key (branch_id, organization_id) -> branches (clubs/tenancy.py).
+            models.Index(fields=["branch", "organization"], name="facilities_branch_org_idx"),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +196,11 @@ class BenefitSetting(TenantModel):
                 violation_error_message="Members can book at most 365 days ahead.",
             ),
         ]
+        indexes = [
+            # The one-to-one key's unique index leads with facility alone; the composite tenant key
+            # (facility_id, organization_id) -> facilities (clubs/tenancy.py) needs both columns.
+            models.Index(fields=["facility", "organization"], name="benefit_settings_fac_org_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Settings of {self.facility.name}"
@@ -199,7 +209,7 @@ class BenefitSetting(TenantModel):
 class BenefitSlot(TenantModel):
     """One bookable time at a facility; generated from its settings (see `ensure_slots`)."""
 
-    # Indexed by the unique (facility, starts_at) key, which leads with it.
+    # Indexed by the unique (facility, starts_at) key and (facility, organization) for the tenant key.
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="slots", db_index=False)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -223,6 +233,8 @@ class BenefitSlot(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "starts_at"], name="benefit_slots_org_start_idx"),
+            # The composite tenant key (facility_id, organization_id) -> facilities (clubs/tenancy.py).
+            models.Index(fields=["facility", "organization"], name="benefit_slots_facility_org_idx"),
         ]
 
     def __str__(self) -> str:

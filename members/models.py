@@ -23,7 +23,8 @@ class MemberStatus(models.TextChoices):
 class Member(TenantModel):
     Status = MemberStatus
 
-    home_branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="members")
+    # Indexed by (home_branch, organization), which serves the composite tenant key too.
+    home_branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="members", db_index=False)
     auth_user_id = models.UUIDField(
         "Supabase auth user id",
         unique=True,
@@ -105,6 +106,8 @@ class Member(TenantModel):
             models.Index(OpClass("phone_digits", name="text_pattern_ops"), name="members_phone_prefix_idx"),
             models.Index(OpClass("phone_reversed", name="text_pattern_ops"), name="members_phone_reversed_idx"),
             models.Index(fields=["status"], name="members_status_idx"),
+            # The composite tenant key (home_branch_id, organization_id) -> branches (clubs/tenancy.py).
+            models.Index(fields=["home_branch", "organization"], name="members_branch_org_idx"),
         ]
 
     def __str__(self) -> str:
@@ -130,7 +133,8 @@ class EntitlementPeriod(models.TextChoices):
 class Entitlement(TenantModel):
     Period = EntitlementPeriod
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="entitlements")
+    # Indexed by (member, organization), which serves the composite tenant key too.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="entitlements", db_index=False)
     benefit_kind = models.CharField(max_length=20, choices=BenefitKind.choices)
     quota = models.PositiveSmallIntegerField(help_text="Bookings allowed per period.")
     period = models.CharField(max_length=8, choices=Period.choices, default=Period.WEEK)
@@ -164,6 +168,10 @@ class Entitlement(TenantModel):
                 field="benefit_kind",
                 violation_error_message="Choose recovery sessions or classes.",
             ),
+        ]
+        indexes = [
+            # The composite tenant key (member_id, organization_id) -> members (clubs/tenancy.py).
+            models.Index(fields=["member", "organization"], name="entitlements_member_org_idx"),
         ]
 
     def __str__(self) -> str:

@@ -133,6 +133,21 @@ def test_a_deployed_database_is_healthy():
             (WARNING, "foreign key without index", "public.notes: notes_member_id_fkey"),
             id="foreign-key-without-index",
         ),
+        pytest.param(
+            "create table public.notes (id int primary key, member_id uuid, organization_id uuid,"
+            " foreign key (member_id, organization_id) references public.members (id, organization_id));"
+            " create index on public.notes (member_id); alter table public.notes enable row level security",
+            (WARNING, "foreign key without index", "public.notes: notes_member_id_organization_id_fkey"),
+            id="composite-foreign-key-indexed-on-its-first-column-only",
+        ),
+        pytest.param(
+            "create table public.notes (id int primary key, member_id uuid, organization_id uuid,"
+            " foreign key (member_id, organization_id) references public.members (id, organization_id));"
+            " create index on public.notes (organization_id, member_id);"
+            " alter table public.notes enable row level security",
+            (WARNING, "foreign key without index", "public.notes: notes_member_id_organization_id_fkey"),
+            id="composite-foreign-key-indexed-in-another-column-order",
+        ),
     ],
 )
 def test_each_problem_is_reported_by_name(breakage, finding):
@@ -161,3 +176,12 @@ def test_warnings_alone_exit_0():
 
 def test_wrapped_claim_helpers_are_not_reported_as_per_row():
     assert not [finding for finding in database_checkup() if finding.check == "claim read per row"]
+
+
+def test_an_index_leading_with_the_key_columns_serves_a_composite_foreign_key():
+    execute(
+        "create table public.notes (id int primary key, member_id uuid, organization_id uuid, written_at date,"
+        " foreign key (member_id, organization_id) references public.members (id, organization_id));"
+        " create index on public.notes (member_id, organization_id, written_at)"
+    )
+    assert not [finding for finding in database_checkup() if finding.object.startswith("public.notes: ")]
