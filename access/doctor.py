@@ -253,7 +253,7 @@ def _view_lints(live: LiveState) -> list[Finding]:
 
 
 def _unindexed_foreign_keys() -> list[Finding]:
-    """A foreign key is served by a valid index whose leading key columns are the key's, in its order.
+    """A foreign key is served by a valid index whose leading columns are the key's, in its order.
 
     Supabase's splinter (lint 0001) asks the same: an index that merely starts with the first column
     of a composite key (`member_id` for `(member_id, organization_id)`) does not count.
@@ -268,7 +268,7 @@ def _unindexed_foreign_keys() -> list[Finding]:
               and not exists (
                   select from pg_index i
                   where i.indrelid = con.conrelid and i.indisvalid
-                    and cardinality(con.conkey) <= i.indnkeyatts
+                    -- indkey's subscripts start at 0; like splinter, INCLUDE columns count
                     and (i.indkey::smallint[])[0:cardinality(con.conkey) - 1] = con.conkey
               )
             order by 1, 2
