@@ -7,7 +7,7 @@ PORT ?= 8000
 # Test workers; the machine has 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install browser run test lint deploy-db seed check clean-db
+.PHONY: install browser plpgsql-check run test lint deploy-db seed check clean-db
 
 install: $(STAMP)
 
@@ -37,7 +37,19 @@ browser:
 				|| echo "note: could not install chromium and chromium-driver; the browser tests will be skipped"; \
 		else echo "note: install chromium and chromium-driver to run the browser tests"; fi; }
 
-test: install browser
+# plpgsql_check for the machine's own PostgreSQL (the embedded server takes no extensions), from
+# Debian's packages, for access/tests/test_plpgsql_check.py. Installed when running as root (as CI
+# does); otherwise, or when there is no local cluster, that test says how to run it and is skipped.
+plpgsql-check:
+	@version=$$(pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $$1}'); \
+	if [ -z "$$version" ] || [ -f /usr/share/postgresql/$$version/extension/plpgsql_check.control ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get install -y -qq postgresql-$$version-plpgsql-check >/dev/null 2>&1 \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$version-plpgsql-check >/dev/null; }; } \
+			|| echo "note: could not install postgresql-$$version-plpgsql-check; its test will be skipped"; \
+	else echo "note: install postgresql-$$version-plpgsql-check to run its test"; fi
+
+test: install browser plpgsql-check
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 

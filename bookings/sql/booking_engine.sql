@@ -46,7 +46,7 @@ begin
         where s.id = p_item_id;
     elsif p_kind = 'class' then
         select c.organization_id, c.branch_id, b.time_zone, c.starts_at, c.ends_at, c.capacity,
-               case when c.is_cancelled then 'the class is cancelled' end, null, 60, 'class', c.title
+               case when c.is_cancelled then 'the class is cancelled' end, null::integer, 60, 'class', c.title
         into organization_id, branch_id, time_zone, starts_at, ends_at, capacity, closed_reason, window_days,
              cutoff_minutes, benefit_kind, title
         from public.classes c
@@ -345,7 +345,7 @@ declare
     item_id uuid;
     holds_place boolean := new.status in ('confirmed', 'attended', 'no_show');
     refusal record;
-    overridden text[] := '{}';
+    overridden text[] := '{}'::text[];
     is_full boolean := false;
     item record;
 begin
@@ -473,7 +473,7 @@ declare
     new_id uuid := gen_random_uuid();
     item record;
     refusal record;
-    set_aside text[] := '{}';
+    set_aside text[] := '{}'::text[];
     full_refusal record;
     new_status text := 'confirmed';
     override boolean := false;
@@ -592,7 +592,7 @@ declare
     is_late boolean;
     candidate record;
     blocking record;
-    skipped jsonb := '[]';
+    skipped jsonb := '[]'::jsonb;
     promoted uuid;
     promoted_member uuid;
 begin

@@ -1,0 +1,17 @@
+from django.db import migrations
+
+from config.sql import run_sql_file
+
+
+class Migration(migrations.Migration):
+    """Runs booking_engine.sql again: its literals are typed where a variable or column takes them
+    ('{}'::text[], '[]'::jsonb, null::integer), which plpgsql_check asks for. Reversing keeps the
+    newer definitions."""
+
+    dependencies = [
+        ("bookings", "0011_tenant_key_indexes"),
+    ]
+
+    operations = [
+        run_sql_file("bookings", "booking_engine.sql"),
+    ]
