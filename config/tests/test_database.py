@@ -1,5 +1,6 @@
 """Where the database comes from: DATABASE_URL (Supabase direct or pooled) or the embedded server."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -129,6 +130,15 @@ def test_a_supervisor_stopping_runserver_stops_the_embedded_server(tmp_path):
     finally:
         if runserver.poll() is None:
             os.killpg(runserver.pid, signal.SIGKILL)
+        _stop_left_behind(data_dir)
+
+
+def _stop_left_behind(data_dir) -> None:
+    """A server this test left running would outlive the run and trouble the next ones."""
+    pid_file = data_dir / "postmaster.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGQUIT)  # immediate shutdown
 
 
 def test_production_settings_pass_the_deploy_checklist():
