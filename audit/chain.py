@@ -51,7 +51,7 @@ def parse_head(line: str) -> ChainHead:
     """A published head from its line; ValueError saying what is wrong."""
     try:
         fields = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested beyond any head
         raise ValueError("not JSON") from None
     if not isinstance(fields, dict) or set(fields) != {"chain", "position", "hash", "sealed_at"}:
         raise ValueError("not exactly the fields chain, position, hash, sealed_at")

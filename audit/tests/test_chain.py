@@ -250,6 +250,7 @@ def test_a_chain_that_vanished_is_caught_against_published_heads(sealed_chain, t
         ("not json\n", "line 1 is not a published head (JSON with chain, position, hash, sealed_at)"),
         ('{"chain": "x", "position": 1, "hash": "ab", "sealed_at": "2026-01-01T00:00:00+00:00"}\n', "line 1"),
         ("", "holds no published head"),
+        ("[" * 100_000 + "\n", "line 1 is not a published head"),
     ],
 )
 def test_a_heads_file_that_is_not_one_is_refused_naming_the_line(tmp_path, content, message):
