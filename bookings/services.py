@@ -39,6 +39,7 @@ RULE_CODES = {
     "CB013": "too_early",
     "CB014": "override_not_allowed",
     "CB015": "not_full",
+    "CB016": "not_movable",
     "55P03": "busy",
 }
 BUSY_MESSAGE = "Someone else is booking this right now; try again in a moment."

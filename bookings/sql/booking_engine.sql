@@ -7,6 +7,7 @@
 --   CB004 unavailable            CB009 not_found              55P03 busy (lock timeout: try again)
 --   CB005 outside_window         CB010 no_member              CB014 override_not_allowed
 --   CB015 not_full (a waitlist place inserted directly while places remain)
+--   CB016 not_movable (an UPDATE moving a booking to another member, item or organization)
 -- The file can be run again (every object is created "or replace"): a migration that changes the
 -- engine runs it again, so this file stays the one definition.
 
@@ -398,6 +399,29 @@ create or replace trigger benefit_bookings_rules before insert or update of stat
     for each row execute function app_private.enforce_booking_rules('slot', 'slot_id');
 create or replace trigger class_bookings_rules before insert or update of status on public.class_bookings
     for each row execute function app_private.enforce_booking_rules('class', 'class_id');
+
+-- A booking stays with its member, its item and its organization: moving one by an UPDATE would
+-- take a place no rule counted (a full slot, a frozen member) without an audit entry. Moving a
+-- booking is cancelling it and booking again, each through the rules.
+create or replace function app_private.refuse_moving_a_booking() returns trigger
+    language plpgsql
+    set search_path = ''
+as $$
+begin
+    if new.member_id is distinct from old.member_id
+            or new.organization_id is distinct from old.organization_id
+            or (to_jsonb(new) ->> tg_argv[0]) is distinct from (to_jsonb(old) ->> tg_argv[0]) then
+        perform app_private.raise_refusal('not_movable', 'CB016',
+            'A booking cannot be moved to another member or item: cancel it and book again.');
+    end if;
+    return new;
+end
+$$;
+
+create or replace trigger benefit_bookings_not_moved before update of member_id, slot_id, organization_id
+    on public.benefit_bookings for each row execute function app_private.refuse_moving_a_booking('slot_id');
+create or replace trigger class_bookings_not_moved before update of member_id, class_id, organization_id
+    on public.class_bookings for each row execute function app_private.refuse_moving_a_booking('class_id');
 
 -- A row inserted without the booking function (a member app inserting through PostgREST, or
 -- server code with the service key) is recorded here, so it too has its audit entry.

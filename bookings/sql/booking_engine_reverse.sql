@@ -1,3 +1,6 @@
+drop trigger if exists benefit_bookings_not_moved on public.benefit_bookings;
+drop trigger if exists class_bookings_not_moved on public.class_bookings;
+drop function if exists app_private.refuse_moving_a_booking();
 drop function if exists public.cancel_booking(uuid);
 drop function if exists public.book_class(uuid, boolean);
 drop function if exists public.book_benefit_slot(uuid, boolean);

@@ -14,6 +14,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from access.tests.postgrest import PERMISSION_DENIED, acting_as, sqlstate
+from bookings.models import BenefitBooking
 from bookings.tests.conftest import tomorrow_at
 from bookings.tests.test_member_functions import book_for, claims, linked
 from classes.models import ScheduledClass
@@ -277,3 +278,19 @@ def test_a_member_waiting_for_a_full_slot_still_counts_their_entitlement(club):
     book_for(member, BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(14), ends_at=tomorrow_at(15)))
     state, message = insert_refused("authenticated", member, member, club.slot, "waitlisted")
     assert (state, message) == ("CB007", "1 of 1 recovery sessions used this week.")
+
+
+@pytest.mark.parametrize("role", ["service_role", OWNER])
+@pytest.mark.parametrize("change", ["slot_id = %(full)s", "member_id = %(frozen)s", "organization_id = %(other)s"])
+def test_an_update_cannot_move_a_booking_past_the_rules(club, role, change):
+    """Moving a booking to a full slot or a frozen member by UPDATE would take a place no rule
+    counted, without an audit entry: cancel and book again instead."""
+    fill(club.slot)
+    elsewhere = BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(15), ends_at=tomorrow_at(15, 30))
+    book_for(club.member, elsewhere)
+    booking = BenefitBooking.objects.get(member=club.member, slot=elsewhere).pk
+    values = {"full": club.slot.pk, "frozen": frozen(club.new_member()).pk, "other": BranchFactory().organization_id}
+    with pytest.raises(DatabaseError) as refusal, session(role, None) as cursor:
+        moved = f"update public.benefit_bookings set {change} where id = %(booking)s"
+        cursor.execute(moved, {**values, "booking": booking})
+    assert sqlstate(refusal.value) == "CB016"
