@@ -313,6 +313,11 @@ def _unqueued_entries(organization_id, start, end) -> dict[uuid.UUID, list[tuple
 
 
 def _position_range(chain, start, end) -> tuple[int | None, int | None]:
+    if start is None and end is None:
+        # The whole chain, by its seals alone: a seal whose entry is gone is a position to report,
+        # not one to leave out.
+        last = _last_position(chain)
+        return (1, last) if last is not None else (None, None)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -324,11 +329,7 @@ def _position_range(chain, start, end) -> tuple[int | None, int | None]:
             """,
             [chain, start, start, end, end],
         )
-        first, last = cursor.fetchone()
-    if start is None and end is None and first is not None:
-        first = 1  # the whole chain: it must start at the beginning
-        last = _last_position(chain)
-    return first, last
+        return cursor.fetchone()
 
 
 def _last_position(chain) -> int:

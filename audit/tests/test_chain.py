@@ -244,6 +244,22 @@ def test_a_chain_that_vanished_is_caught_against_published_heads(sealed_chain, t
     assert "that position no longer exists: history up to it was deleted" in output
 
 
+def test_entries_deleted_from_under_their_seals_are_caught(sealed_chain, tmp_path):
+    """The tables' owner drops the seals' foreign key and deletes the entries: the seals still
+    match the published heads, but the entries they seal are gone."""
+    organization, ids = sealed_chain
+    heads = tmp_path / "heads.jsonl"
+    publish_heads(heads)
+    with connection.cursor() as cursor:
+        cursor.execute("set constraints all immediate")  # the test's own deferred checks, done now
+        cursor.execute("select conname from pg_constraint where conrelid = 'audit_seals'::regclass and contype = 'f'")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'alter table audit_seals drop constraint "{name}"')
+    tamper("delete from audit_logs where organization_id = %s", [organization.id])
+    status, output = verify("--org", str(organization.id), "--against", str(heads))
+    assert status == 1 and "BROKEN" in output and "intact" not in output
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
