@@ -20,11 +20,14 @@ create; `db_doctor` and `sync_grants --check` report them (see `access.doctor`).
 
 from __future__ import annotations
 
+import json
+
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.migrations.operations.base import Operation
 
-from access.declaration import EXPOSED_SCHEMAS
+from access.declaration import EXPOSED_SCHEMAS, READ_WRITE, SERVICE_ROLE
 from access.planning import default_privilege_changes
+from access.registry import collect_declarations
 from access.selectors import read_live_state
 
 TABLES_WITHOUT_RLS = """
@@ -38,8 +41,22 @@ TABLES_WITHOUT_RLS = """
 """
 
 
+PRIVILEGES_ABOVE_CEILING = """
+    select quote_ident(n.nspname) || '.' || quote_ident(c.relname), p.privilege
+    from jsonb_each(%s::jsonb) ceiling(name, allowed)
+    join pg_catalog.pg_class c on c.relname = ceiling.name and c.relkind in ('r', 'p')
+    join pg_catalog.pg_namespace n on n.oid = c.relnamespace and n.nspname = any(%s)
+    cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p(privilege)
+    where pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')
+      and pg_catalog.has_table_privilege('service_role', c.oid, p.privilege)
+      and not ceiling.allowed ? p.privilege
+    order by 1, 2
+"""
+
+
 class EnableRowLevelSecurity(Operation):
-    """Row-level security on for every table of ours in an exposed schema that lacks it.
+    """Row-level security on for every table of ours in an exposed schema that lacks it, and the
+    server side held to what the declaration gives it.
 
     Appended to each migration when `migrate` runs it, so it runs in that migration's transaction.
     Tables another role owns are left to `db_doctor` (only their owner may change them).
@@ -56,6 +73,17 @@ class EnableRowLevelSecurity(Operation):
             cursor.execute(TABLES_WITHOUT_RLS, [list(EXPOSED_SCHEMAS)])
             for (table,) in cursor.fetchall():
                 cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            # The migrating role's defaults give service_role everything (what most tables are
+            # declared to give it); a table declared closed to it (Django's password hashes, tokens)
+            # or narrower (the audit chain's seals and queue) gets no more than declared.
+            ceilings = [
+                (table.name, sorted(table.privileges_of(SERVICE_ROLE)))
+                for table in collect_declarations().tables.values()
+                if table.privileges_of(SERVICE_ROLE) != READ_WRITE
+            ]
+            cursor.execute(PRIVILEGES_ABOVE_CEILING, [json.dumps(dict(ceilings)), list(EXPOSED_SCHEMAS)])
+            for table, privilege in cursor.fetchall():
+                cursor.execute(f"REVOKE {privilege} ON {table} FROM {SERVICE_ROLE}")
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         pass

@@ -57,7 +57,7 @@ def test_after_sync_members_reach_exactly_what_is_declared(supabase_deploy, step
     assert reach.functions == declared_functions_for(AUTHENTICATED)
 
 
-@pytest.mark.parametrize("step", STEPS[1:])
+@pytest.mark.parametrize("step", STEPS)
 def test_the_server_side_reaches_the_declared_tables_and_no_django_table(supabase_deploy, step):
     assert supabase_deploy.reach(step, SERVICE_ROLE).relations == declared_for(SERVICE_ROLE)
 
@@ -78,3 +78,9 @@ def test_the_platform_roles_default_privileges_are_reported_with_their_fix(supab
     assert f"as a member of {PLATFORM_ROLE}" in output
     # The migrating role's own defaults in public were made private by migrate: nothing left to revoke.
     assert f'FOR ROLE "{MIGRATING_ROLE}" IN SCHEMA public REVOKE' not in output
+
+
+def test_migrate_alone_holds_the_server_side_to_its_declaration(supabase_deploy):
+    """Before sync_grants: no key to Django's password hashes or tokens, no rewriting the chain."""
+    reach = supabase_deploy.reach("migrate", SERVICE_ROLE)
+    assert "auth_user" not in reach.relations and "authtoken_token" not in reach.relations
