@@ -150,7 +150,10 @@ class MemberMatchSerializer(serializers.Serializer):
 
 
 class MemberSearchQuery(serializers.Serializer):
-    q = serializers.CharField(max_length=100, help_text="Start of a name, email, member number or phone number.")
+    # Only spaces typed is nothing typed: an empty list, not a refusal.
+    q = serializers.CharField(
+        max_length=100, allow_blank=True, help_text="Start of a name, email, member number or phone number."
+    )
 
 
 @extend_schema(parameters=[MemberSearchQuery], responses=MemberMatchSerializer(many=True))
@@ -159,7 +162,8 @@ class StaffMemberSearch(APIView):
     required_permissions = ["members.view_member"]
 
     def get(self, request):
-        matches = member_search(checked_query(MemberSearchQuery, request)["q"])
+        query = checked_query(MemberSearchQuery, request)["q"]
+        matches = member_search(query) if query else []
         return Response(MemberMatchSerializer(matches, many=True).data)
 
 
