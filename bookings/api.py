@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import RegexValidator
 from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -150,9 +151,11 @@ class MemberMatchSerializer(serializers.Serializer):
 
 
 class MemberSearchQuery(serializers.Serializer):
-    # Only spaces typed is nothing typed: an empty list, not a refusal.
+    # Something to search for: at least one character that is not a space (nor NUL, which text cannot hold).
     q = serializers.CharField(
-        max_length=100, allow_blank=True, help_text="Start of a name, email, member number or phone number."
+        max_length=100,
+        validators=[RegexValidator(r"^[^\u0000]*[^\s\u0000][^\u0000]*$", "Type something to search for.")],
+        help_text="Start of a name, email, member number or phone number.",
     )
 
 
@@ -162,8 +165,7 @@ class StaffMemberSearch(APIView):
     required_permissions = ["members.view_member"]
 
     def get(self, request):
-        query = checked_query(MemberSearchQuery, request)["q"]
-        matches = member_search(query) if query else []
+        matches = member_search(checked_query(MemberSearchQuery, request)["q"])
         return Response(MemberMatchSerializer(matches, many=True).data)
 
 

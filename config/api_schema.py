@@ -1,7 +1,7 @@
 """The OpenAPI document's description of errors: every operation lists the error answers it can
 give, each with the one error body (config/api.py)."""
 
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -45,7 +45,15 @@ class ApiSchema(AutoSchema):
         """Also states the NUL that text fields refuse: the document says what the API accepts."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         refuses_nul = any(isinstance(validator, ProhibitNullCharactersValidator) for validator in field.validators)
-        if direction == "request" and refuses_nul and schema.get("type") == "string" and "pattern" not in schema:
+        # A field's own pattern (which also refuses NUL) is stated by drf-spectacular itself.
+        own_pattern = any(isinstance(validator, RegexValidator) for validator in field.validators)
+        if (
+            direction == "request"
+            and refuses_nul
+            and not own_pattern
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+        ):
             schema["pattern"] = NO_NUL
         return schema
 
