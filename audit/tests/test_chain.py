@@ -277,6 +277,16 @@ def test_a_heads_file_that_is_not_one_is_refused_naming_the_line(tmp_path, conte
     assert refusal.value.returncode == 2
 
 
+def test_a_torn_heads_file_does_not_stop_the_sealing(tmp_path):
+    heads = tmp_path / "heads.jsonl"
+    heads.write_text('{"chain": "installation-wide", "posit')  # a crash mid-line
+    entry = record(None)
+    with pytest.raises(CommandError, match="the entries are sealed, but no head was published") as refusal:
+        call_command("seal_audit", "--heads", str(heads), stdout=StringIO())
+    assert refusal.value.returncode == 1
+    assert AuditSeal.objects.filter(entry_id=entry).exists()
+
+
 def test_against_refuses_a_missing_file_and_a_period(tmp_path):
     missing = tmp_path / "nowhere.jsonl"
     with pytest.raises(CommandError, match=re.escape(f"--against {missing}: no such file")) as refusal:

@@ -22,13 +22,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, heads, **options):
-        published = heads_argument(heads, "--heads", missing_ok=True) if heads else []
+        # Sealing first: a heads file that cannot be read (a line torn by a crash) must not stop the
+        # chain from growing; only publishing waits until the file is put right.
         result = audit_seal()
         if result.sealed:
             self.stdout.write(self.style.SUCCESS(f"Sealed {result.sealed} entries in {result.chains} chains."))
         else:
             self.stdout.write("Nothing to seal: every committed entry is already in its chain.")
         if heads:
+            try:
+                published = heads_argument(heads, "--heads", missing_ok=True)
+            except CommandError as refusal:
+                message = f"the entries are sealed, but no head was published: {refusal}"
+                raise CommandError(message, returncode=FAILED) from None
             self._publish(heads, published)
 
     def _publish(self, path: Path, published) -> None:
