@@ -75,7 +75,11 @@ class EnableRowLevelSecurity(Operation):
                 cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             # The migrating role's defaults give service_role everything (what most tables are
             # declared to give it); a table declared closed to it (Django's password hashes, tokens)
-            # or narrower (the audit chain's seals and queue) gets no more than declared.
+            # or narrower (the audit chain's seals and queue) gets no more than declared. Before the
+            # Supabase roles exist (the first migrations on a plain PostgreSQL) nothing is granted.
+            cursor.execute("select 1 from pg_catalog.pg_roles where rolname = %s", [SERVICE_ROLE])
+            if cursor.fetchone() is None:
+                return
             ceilings = [
                 (table.name, sorted(table.privileges_of(SERVICE_ROLE)))
                 for table in collect_declarations().tables.values()
