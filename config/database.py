@@ -110,7 +110,7 @@ def start_embedded_server(data_dir: Path) -> str:
             # atexit runs last-registered first: forget handles of processes that died before
             # pgserver decides whether this one is the last. runserver's reloader, stopped by
             # SIGTERM, kills its child before the child can remove its own handle.
-            atexit.register(_forget_dead_handles, data_dir)
+            atexit.register(_forget_dead_handles, data_dir, holding=True)
             _ensure_database(server)
         except Exception as exc:  # noqa: BLE001 - any failure gets the same one-line advice
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -129,22 +129,40 @@ def _exit_cleanly_on_sigterm() -> None:
     """Python dies on SIGTERM without running atexit, which would leave the embedded server
     running after `kill` or a supervisor's stop. Turn it into a normal exit instead."""
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
-def _forget_dead_handles(data_dir: Path) -> None:
+def _exit_on_sigterm(signum, frame) -> None:
+    # A second SIGTERM (a supervisor signalling the group, then runserver's reloader its child)
+    # would land inside the atexit handlers and cut the server's shutdown short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(128 + signum)
+
+
+def _forget_dead_handles(data_dir: Path, *, holding: bool = False) -> None:
     """pgserver stops the server when its list of live handles empties; a process killed with
-    SIGKILL never removes itself, which would keep the server running forever. Prune those."""
+    SIGKILL never removes itself, which would keep the server running forever. Prune those.
+
+    A process killed while writing the list leaves it empty (runserver's reloader kills its child
+    that way on SIGTERM); pgserver would then fail to read it at exit and leave the server running.
+    Such a list is started again: with this process alone when it holds a handle (at exit),
+    empty when it is about to take one (at start)."""
     import psutil
     from pgserver.postgres_server import PostgresServer
 
     handles = data_dir / ".handle_pids.json"
     with PostgresServer._lock:  # the lock pgserver itself takes around this file
         try:
-            pids = json.loads(handles.read_text())
-        except (OSError, ValueError):
+            text = handles.read_text()
+        except OSError:
             return
-        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        try:
+            pids = json.loads(text)
+        except ValueError:
+            pids = None
+        alive = [pid for pid in pids if psutil.pid_exists(pid)] if isinstance(pids, list) else None
+        if alive is None:
+            alive = [os.getpid()] if holding else []
         if alive != pids:
             handles.write_text(json.dumps(alive))
 
