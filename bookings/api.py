@@ -150,11 +150,19 @@ class MemberMatchSerializer(serializers.Serializer):
     home_branch = serializers.CharField()
 
 
+# Every character str.isspace() accepts, which DRF's text fields trim away.
+PYTHON_SPACES = r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 class MemberSearchQuery(serializers.Serializer):
-    # Something to search for: at least one character that is not a space (nor NUL, which text cannot hold).
+    # Something to search for: at least one character that str.strip() keeps (nor NUL, which text cannot
+    # hold). The spaces are listed, not written \s, which means fewer characters in the document's regex
+    # dialect than in Python's.
     q = serializers.CharField(
         max_length=100,
-        validators=[RegexValidator(r"^[^\u0000]*[^\s\u0000][^\u0000]*$", "Type something to search for.")],
+        validators=[
+            RegexValidator(f"^[^\\u0000]*[^\\u0000{PYTHON_SPACES}][^\\u0000]*$", "Type something to search for.")
+        ],
         help_text="Start of a name, email, member number or phone number.",
     )
 
