@@ -1,5 +1,16 @@
-"""SQL helpers: files that migrations install (`<app>/sql/*.sql`), and prepared statements."""
+"""SQL the migrations install, and prepared statements.
 
+The SQL of a database object (function, trigger, view, policy) is written in `<app>/sql/<unit>/`,
+one file per role, read in name order. A migration never reads those files: it installs a frozen
+copy made when it was written (`<app>/migrations/sql/<migration>.sql`, made by
+`manage.py freeze_sql`), so migrating an empty database replays the history that every existing
+database went through. Changing a unit's SQL is therefore a new migration with a new frozen copy; a
+test fails while a unit's files differ from its newest frozen copy.
+"""
+
+from __future__ import annotations
+
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,6 +19,52 @@ from django.db import connection, migrations
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+FROZEN_HEADER = (
+    "-- Frozen from {app}/sql/{unit}/ by 'manage.py freeze_sql'. Never edit: a new version is a new migration.\n"
+)
+_FROZEN_HEADER_PATTERN = re.compile(r"^-- Frozen from (?P<app>\w+)/sql/(?P<unit>\w+)/ ")
+
+
+def unit_dir(app_label: str, unit: str) -> Path:
+    return BASE_DIR / app_label / "sql" / unit
+
+
+def unit_sql(app_label: str, unit: str) -> str:
+    """A unit's current SQL: its files in name order, each introduced by its name."""
+    files = sorted(unit_dir(app_label, unit).glob("*.sql"))
+    if not files:
+        raise FileNotFoundError(f"{unit_dir(app_label, unit)} holds no .sql file")
+    return "".join(f"\n-- {app_label}/sql/{unit}/{path.name}\n{path.read_text()}" for path in files)
+
+
+def frozen_path(migration_file: str | Path, suffix: str = ".sql") -> Path:
+    migration = Path(migration_file)
+    return migration.parent / "sql" / f"{migration.stem}{suffix}"
+
+
+def freeze(app_label: str, unit: str, migration_name: str) -> Path:
+    """Write the unit's current SQL as the frozen copy of `<app>/migrations/<migration_name>.py`."""
+    path = frozen_path(BASE_DIR / app_label / "migrations" / f"{migration_name}.py")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(FROZEN_HEADER.format(app=app_label, unit=unit) + unit_sql(app_label, unit))
+    return path
+
+
+def frozen_unit(path: Path) -> tuple[str, str] | None:
+    """(app, unit) a frozen copy was made from, or None for SQL frozen before units existed."""
+    with path.open() as file:
+        match = _FROZEN_HEADER_PATTERN.match(file.readline())
+    return (match["app"], match["unit"]) if match else None
+
+
+def run_frozen_sql(migration_file: str) -> migrations.RunSQL:
+    """`RunSQL` of the SQL frozen for the migration `migration_file` (pass `__file__`), reversed by
+    its `<migration>.reverse.sql` when there is one (else a no-op)."""
+    reverse = frozen_path(migration_file, ".reverse.sql")
+    return migrations.RunSQL(
+        sql=frozen_path(migration_file).read_text(),
+        reverse_sql=reverse.read_text() if reverse.exists() else migrations.RunSQL.noop,
+    )
 
 
 def read_sql(app_label: str, filename: str) -> str:
