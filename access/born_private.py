@@ -25,10 +25,10 @@ import json
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.migrations.operations.base import Operation
 
-from access.declaration import EXPOSED_SCHEMAS, READ_WRITE, SERVICE_ROLE
 from access.planning import default_privilege_changes
 from access.registry import collect_declarations
 from access.selectors import read_live_state
+from config.access_declaration import EXPOSED_SCHEMAS, READ_WRITE, SERVICE_ROLE
 
 TABLES_WITHOUT_RLS = """
     select quote_ident(n.nspname) || '.' || quote_ident(c.relname)

@@ -1,4 +1,4 @@
-"""Schemas, the claim helpers every policy uses, and Django's own tables (see access/declaration.py).
+"""Schemas, the claim helpers every policy uses, and Django's own tables (see config/access_declaration.py).
 
 Django's tables and those of the libraries it runs (auth_*, django_*, authtoken_token) hold
 password hashes, session keys and API tokens: closed to every API role, `service_role` included.
@@ -10,7 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.migrations.recorder import MigrationRecorder
 
-from access.declaration import (
+from config.access_declaration import (
     ANON,
     AUTHENTICATED,
     EXPOSED_SCHEMAS,

@@ -15,10 +15,10 @@ from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from access.declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PUBLIC, SERVICE_ROLE, Table
 from access.planning import AccessConfigurationError, others_default_privileges, plan_changes
 from access.registry import Declaration, collect_declarations
 from access.selectors import LiveState, read_live_state, resolve_function
+from config.access_declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PUBLIC, SERVICE_ROLE, Table
 
 ERROR, WARNING = "error", "warning"
 # A claim helper called inside a policy; it must sit in a scalar subquery to run once per statement.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from access.declaration import (
+from access.registry import Declaration
+from access.selectors import DEFAULT_ACL_OBJECTS, LiveState, resolve_function
+from config.access_declaration import (
     EXPOSED_SCHEMAS,
     PRIVATE_SCHEMA,
     PUBLIC,
@@ -15,8 +17,6 @@ from access.declaration import (
     Policy,
     Table,
 )
-from access.registry import Declaration
-from access.selectors import DEFAULT_ACL_OBJECTS, LiveState, resolve_function
 
 MANAGED_GRANTEES = (*SUPABASE_ROLES, PUBLIC)
 SEQUENCE_PRIVILEGES = ("USAGE", "SELECT", "UPDATE")

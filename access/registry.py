@@ -8,7 +8,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 
-from access.declaration import Function, Schema, Table
+from config.access_declaration import Function, Schema, Table
 
 
 @dataclass(frozen=True)

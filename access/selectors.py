@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from access.declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PRIVATE_SCHEMA, SUPABASE_ROLES
+from config.access_declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PRIVATE_SCHEMA, SUPABASE_ROLES
 
 # pg_class.relkind -> what it is
 RELATION_KINDS = {

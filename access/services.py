@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
-from access.declaration import Policy
 from access.planning import (
     AccessConfigurationError,
     Change,
@@ -19,6 +18,7 @@ from access.registry import collect_declarations
 from access.selectors import read_live_state, read_policy
 from audit.models import AuditAction, AuditSource
 from audit.services import Actor, audit_record
+from config.access_declaration import Policy
 
 INSUFFICIENT_PRIVILEGE = "42501"
 

@@ -1,4 +1,4 @@
-"""What the Supabase roles may do with the audit trail (see access/declaration.py).
+"""What the Supabase roles may do with the audit trail (see config/access_declaration.py).
 
 Append-only: the server side may read and add entries; nobody is granted UPDATE or DELETE (and a
 trigger refuses them on entries and seals anyway). The seals and the sealing queue are read-only
@@ -8,7 +8,7 @@ owner, writes them; new entries reach the queue through a definer-rights trigger
 read any of it.
 """
 
-from access.declaration import APPEND_ONLY, READ_ONLY, SERVICE_ROLE, Table
+from config.access_declaration import APPEND_ONLY, READ_ONLY, SERVICE_ROLE, Table
 
 DECLARATIONS = [
     Table("audit_logs", grants={SERVICE_ROLE: APPEND_ONLY}),

@@ -1,6 +1,14 @@
-"""What the Supabase roles may do with the club's own tables (see access/declaration.py)."""
+"""What the Supabase roles may do with the club's own tables (see config/access_declaration.py)."""
 
-from access.declaration import AUTHENTICATED, CURRENT_ORGANIZATION, READ_ONLY, SELECT, Policy, Table, organization_table
+from config.access_declaration import (
+    AUTHENTICATED,
+    CURRENT_ORGANIZATION,
+    READ_ONLY,
+    SELECT,
+    Policy,
+    Table,
+    organization_table,
+)
 
 DECLARATIONS = [
     Table(

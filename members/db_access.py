@@ -1,6 +1,6 @@
-"""What the Supabase roles may do with member tables (see access/declaration.py)."""
+"""What the Supabase roles may do with member tables (see config/access_declaration.py)."""
 
-from access.declaration import (
+from config.access_declaration import (
     AUTHENTICATED,
     CURRENT_MEMBER,
     PRIVATE_SCHEMA,

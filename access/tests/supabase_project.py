@@ -21,7 +21,7 @@ from urllib.parse import quote
 import psycopg
 from django.conf import settings
 
-from access.declaration import ANON, AUTHENTICATED, SERVICE_ROLE, SUPABASE_ROLES
+from config.access_declaration import ANON, AUTHENTICATED, SERVICE_ROLE, SUPABASE_ROLES
 
 MIGRATING_ROLE = "supabase_like_postgres"
 PLATFORM_ROLE = "supabase_like_admin"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pytest
 from django.db import DatabaseError, connection
 
-from access.declaration import SERVICE_ROLE
 from access.registry import collect_declarations
 from access.selectors import read_live_state
 from access.tests.postgrest import PERMISSION_DENIED, acting_as, sqlstate
@@ -22,6 +21,7 @@ from bookings.models import BookingChannel
 from bookings.tests.factories import BenefitBookingFactory, ClassBookingFactory
 from classes.tests.factories import ScheduledClassFactory
 from clubs.tests.factories import BranchFactory
+from config.access_declaration import SERVICE_ROLE
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory, next_half_hour
 from members.tests.factories import EntitlementFactory, MemberFactory
 

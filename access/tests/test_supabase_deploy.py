@@ -8,9 +8,9 @@ members, bookings and Django's password hashes are readable by anyone with the a
 
 import pytest
 
-from access.declaration import ANON, AUTHENTICATED, SERVICE_ROLE
 from access.registry import collect_declarations
 from access.tests.supabase_project import DEPLOY_SEQUENCE, MIGRATING_ROLE, PLATFORM_ROLE
+from config.access_declaration import ANON, AUTHENTICATED, SERVICE_ROLE
 
 STEPS = list(DEPLOY_SEQUENCE)
 

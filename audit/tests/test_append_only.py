@@ -3,12 +3,12 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from access.declaration import SUPABASE_ROLES
 from audit.models import AuditLog, AuditPending, AuditSeal
 from audit.selectors import audit_verify
 from audit.services import audit_seal
 from audit.tests.factories import AuditLogFactory
 from clubs.tests.factories import OrganizationFactory
+from config.access_declaration import SUPABASE_ROLES
 from config.testing import rejected_by_database
 
 pytestmark = pytest.mark.django_db

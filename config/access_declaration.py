@@ -2,7 +2,8 @@
 
 Each app declares, in its `db_access.py`, what the Supabase roles may do with its tables, views
 and SQL functions (`DECLARATIONS = [...]`). `sync_grants` makes the database equal to the sum of
-those declarations; `db_doctor` reports where it is not.
+those declarations; `db_doctor` reports where it is not. The vocabulary is the project's, not the
+access app's, so that every app declares its grants without importing the app that applies them.
 
 Rules for what is not declared:
 - a table or view is private: nothing for `anon` and `authenticated`, RLS on, and the
@@ -82,7 +83,6 @@ class Table:
     column_grants: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
     schema: str = "public"
-    is_view: bool = False
 
     @property
     def qualified_name(self) -> str:
@@ -113,11 +113,6 @@ class Schema:
     usage: frozenset[str]
 
 
-def private_table(name: str) -> Table:
-    """A table the member app never reaches: only the server side reads and writes it."""
-    return Table(name)
-
-
 def closed_table(name: str) -> Table:
     """A table no API role may touch, `service_role` included: only the app's own connection
     (the role that runs migrations) reads it. For Django's tables: password hashes, sessions,
@@ -125,10 +120,8 @@ def closed_table(name: str) -> Table:
     return Table(name, grants={SERVICE_ROLE: frozenset()})
 
 
-def organization_table(name: str, *, member_reads: bool = True) -> Table:
+def organization_table(name: str) -> Table:
     """A table members read within their own organization (schedules, facilities…)."""
-    if not member_reads:
-        return Table(name)
     return Table(
         name,
         grants={AUTHENTICATED: READ_ONLY},
