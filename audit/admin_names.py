@@ -5,6 +5,10 @@ kind of thing on it), however many rows it has.
 
 The trail copies names (the actor's label, a deleted row's name), so what no longer exists is
 still shown by the name it was recorded under.
+
+The trail names an item by its type and id, as a generic relation does, so the models are looked
+up by label in Django's app registry when a page is described: the audit app imports none of the
+apps it records (they all sit above it).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from django.apps import apps
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q
@@ -27,12 +32,10 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from audit.models import ActorType, AuditAction, AuditLog
-from bookings.models import BenefitBooking, ClassBooking
-from classes.models import ScheduledClass
 from clubs.localtime import local_datetime
-from clubs.models import Branch, Organization
-from facilities.models import BenefitSetting, BenefitSlot, Facility
-from members.models import Entitlement, Member
+from clubs.models import Branch
+
+MEMBER = "members.Member"
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,13 @@ class ItemKind:
     """How the trail's items of one model are read: their name, and the path to the branch they
     belong to (fetched along with them; "self" for a branch, "" for what belongs to none)."""
 
-    model: type[Model]
+    model_label: str  # app_label.ModelName
     name: Callable[[Any], str]
     branch_path: str
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model(self.model_label)
 
     def branch(self, row: Model) -> Branch | None:
         if self.branch_path == "self":
@@ -69,36 +76,46 @@ def _at(title: str, instant, branch: Branch) -> str:
     return f"{title}, {local_datetime(instant, branch)}"
 
 
-def _slot_name(slot: BenefitSlot) -> str:
+def _slot_name(slot: Model) -> str:
     return _at(slot.facility.name, slot.starts_at, slot.facility.branch)
 
 
-def _class_name(scheduled: ScheduledClass) -> str:
+def _class_name(scheduled: Model) -> str:
     return _at(scheduled.title, scheduled.starts_at, scheduled.branch)
 
 
 # Entity types as the trail records them (see audit.admin_mixins.ENTITY_NAMES and the SQL engine).
 ITEM_KINDS: dict[str, tuple[ItemKind, ...]] = {
     "booking": (
-        ItemKind(BenefitBooking, lambda booking: _slot_name(booking.slot), "slot__facility__branch"),
-        ItemKind(ClassBooking, lambda booking: _class_name(booking.scheduled_class), "scheduled_class__branch"),
-    ),
-    "slot": (ItemKind(BenefitSlot, _slot_name, "facility__branch"),),
-    "class": (ItemKind(ScheduledClass, _class_name, "branch"),),
-    "facility": (ItemKind(Facility, lambda facility: f"{facility.name} ({facility.branch.name})", "branch"),),
-    "benefit_settings": (
-        ItemKind(BenefitSetting, lambda settings: f"Booking settings of {settings.facility.name}", "facility__branch"),
-    ),
-    "member": (ItemKind(Member, str, "home_branch"),),
-    "entitlement": (
+        ItemKind("bookings.BenefitBooking", lambda booking: _slot_name(booking.slot), "slot__facility__branch"),
         ItemKind(
-            Entitlement, lambda entitlement: f"{entitlement.member.full_name}: {entitlement}", "member__home_branch"
+            "bookings.ClassBooking", lambda booking: _class_name(booking.scheduled_class), "scheduled_class__branch"
         ),
     ),
-    "branch": (ItemKind(Branch, attrgetter("name"), "self"),),
-    "organization": (ItemKind(Organization, attrgetter("name"), ""),),
+    "slot": (ItemKind("facilities.BenefitSlot", _slot_name, "facility__branch"),),
+    "class": (ItemKind("classes.ScheduledClass", _class_name, "branch"),),
+    "facility": (
+        ItemKind("facilities.Facility", lambda facility: f"{facility.name} ({facility.branch.name})", "branch"),
+    ),
+    "benefit_settings": (
+        ItemKind(
+            "facilities.BenefitSetting",
+            lambda settings: f"Booking settings of {settings.facility.name}",
+            "facility__branch",
+        ),
+    ),
+    "member": (ItemKind(MEMBER, str, "home_branch"),),
+    "entitlement": (
+        ItemKind(
+            "members.Entitlement",
+            lambda entitlement: f"{entitlement.member.full_name}: {entitlement}",
+            "member__home_branch",
+        ),
+    ),
+    "branch": (ItemKind("clubs.Branch", attrgetter("name"), "self"),),
+    "organization": (ItemKind("clubs.Organization", attrgetter("name"), ""),),
 }
-RELATED = {kind.model: kind.related for kinds in ITEM_KINDS.values() for kind in kinds}
+RELATED = {kind.model_label: kind.related for kinds in ITEM_KINDS.values() for kind in kinds}
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,7 @@ class _PageNames:
     def __init__(self, entries: list[AuditLog], request, admin_site):
         self.request, self.admin_site = request, admin_site
         self.default_zone = timezone.get_default_timezone()
+        self.member_model = apps.get_model(MEMBER)
         self._viewable: dict[type[Model], bool] = {}
         wanted: dict[type[Model], set[uuid.UUID]] = defaultdict(set)
         member_actors: set[uuid.UUID] = set()
@@ -161,26 +179,27 @@ class _PageNames:
                 if entity_id := _uuid(entry.entity_id):
                     wanted[kind.model].add(entity_id)
             if entry.member_id:
-                wanted[Member].add(entry.member_id)
+                wanted[self.member_model].add(entry.member_id)
             if entry.branch_id:
                 wanted[Branch].add(entry.branch_id)
             if entry.actor_type == ActorType.MEMBER and (actor_id := _uuid(entry.actor_id)):
                 member_actors.add(actor_id)
             if entry.actor_type == ActorType.STAFF and _is_user_id(entry.actor_id):
                 staff_ids.add(int(entry.actor_id))
-        wanted[Member].update(member_actors)  # a member with no auth user acts under their own id
+        wanted[self.member_model].update(member_actors)  # a member with no auth user acts under their own id
         self.rows = {model: self._fetch(model, ids, member_actors) for model, ids in wanted.items() if ids}
         self.users = get_user_model().objects.in_bulk(staff_ids) if staff_ids else {}
         self.recorded = self._recorded_names(entries)
 
     def _fetch(self, model: type[Model], ids: set, member_actors: set) -> dict:
         condition = Q(pk__in=ids)
-        if model is Member and member_actors:  # members act under their auth user's id
+        is_member = model is self.member_model
+        if is_member and member_actors:  # members act under their auth user's id
             condition |= Q(auth_user_id__in=member_actors)
         rows = {}
-        for row in model.objects.filter(condition).select_related(*RELATED.get(model, ())):
+        for row in model.objects.filter(condition).select_related(*RELATED.get(model._meta.label, ())):
             rows[row.pk] = row
-            if model is Member and row.auth_user_id:
+            if is_member and row.auth_user_id:
                 rows[row.auth_user_id] = row
         return rows
 
@@ -193,7 +212,11 @@ class _PageNames:
             entry.entity_id
             for entry in entries
             if entry.entity_type in ITEM_KINDS and entry.entity_id and self._item(entry) is None
-        } | {str(entry.member_id) for entry in entries if entry.member_id and not self._row(Member, entry.member_id)}
+        } | {
+            str(entry.member_id)
+            for entry in entries
+            if entry.member_id and not self._row(self.member_model, entry.member_id)
+        }
         if not missing:
             return {}
         deletions = AuditLog.objects.filter(entity_id__in=missing, action__endswith=".deleted")
@@ -250,7 +273,7 @@ class _PageNames:
     def _member_name(self, entry: AuditLog) -> Name | None:
         if not entry.member_id:
             return None
-        if member := self._row(Member, entry.member_id):
+        if member := self._row(self.member_model, entry.member_id):
             return self._named(member, str(member))
         return self._gone(str(entry.member_id), f"member {entry.member_id}")
 
@@ -263,7 +286,7 @@ class _PageNames:
             full_name = user.get_full_name()
             return self._named(user, f"{full_name} ({user.get_username()})" if full_name else user.get_username())
         if entry.actor_type == ActorType.MEMBER:
-            member = self._row(Member, entry.actor_id)
+            member = self._row(self.member_model, entry.actor_id)
             return self._named(member, str(member)) if member else Name(f"{label} (member app)")
         return Name(f"{label} (system)")
 
