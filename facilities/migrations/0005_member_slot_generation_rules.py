@@ -1,17 +1,17 @@
 from django.db import migrations
 
-from config.sql import run_sql_file
+from config.sql import run_frozen_sql
 
 
 class Migration(migrations.Migration):
     """Member-triggered slot generation asks the database role who calls, stays inside the branch's
-    booking window and refuses frozen and cancelled members (facilities/sql/slot_generation_v2.sql);
-    reversed by reinstalling slot_generation.sql."""
+    booking window and refuses frozen and cancelled members (migrations/sql/0005_member_slot_generation_rules.sql);
+    reversed by reinstalling the slot generation of facilities 0003."""
 
     dependencies = [
         ("facilities", "0004_plain_words_rules"),
     ]
 
     operations = [
-        run_sql_file("facilities", "slot_generation_v2.sql", reverse_filename="slot_generation.sql"),
+        run_frozen_sql(__file__),
     ]

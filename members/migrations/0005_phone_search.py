@@ -4,11 +4,11 @@ import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from config.sql import run_sql_file
+from config.sql import run_frozen_sql
 
 
 class Migration(migrations.Migration):
-    """Member search finds a phone number however it is typed (members/sql/member_search.sql).
+    """Member search finds a phone number however it is typed (migrations/sql/0005_phone_search.sql).
     After bookings 0006, whose booking_engine.sql installed the previous search."""
 
     dependencies = [
@@ -27,5 +27,5 @@ class Migration(migrations.Migration):
             model_name='member',
             index=models.Index(django.contrib.postgres.indexes.OpClass('phone_reversed', name='text_pattern_ops'), name='members_phone_reversed_idx'),
         ),
-        run_sql_file('members', 'member_search.sql', reverse_filename='member_search_reverse.sql'),
+        run_frozen_sql(__file__),
     ]
