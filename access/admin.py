@@ -1,13 +1,42 @@
-"""Staff users and their API tokens in the admin: Django's and DRF's own pages, with the club's
-list that ignores what of its address it cannot use (a date lookup beyond the calendar, NUL)."""
+"""Admin pages registered on top of the other apps:
 
+- the club's organizations and branches: their pages are audited, and clubs, the bottom layer,
+  imports no other app, so they are registered here rather than in clubs;
+- staff users and their API tokens: Django's and DRF's own pages, with the club's list that
+  ignores what of its address it cannot use (a date lookup beyond the calendar, NUL).
+"""
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from audit.admin_mixins import ClubModelAdmin
+from clubs import localtime
 from clubs.admin_base import ClubChangeList
+from clubs.models import Branch, Organization
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ClubModelAdmin):
+    list_display = ["name", "slug", "created"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, organization: Organization) -> str:
+        # An organization has no branch of its own: the installation's clock, labelled.
+        return localtime.local_datetime(organization.created_at, settings.TIME_ZONE)
+
+
+@admin.register(Branch)
+class BranchAdmin(ClubModelAdmin):
+    list_display = ["name", "organization", "time_zone", "is_active"]
+    list_filter = ["is_active", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "address"]
 
 
 class ClubListMixin:

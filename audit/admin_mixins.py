@@ -1,5 +1,6 @@
 """Admin change forms write through here, so that a change made by hand in the admin (a
-facility, its settings, a member) lands in the audit trail in the same transaction."""
+facility, its settings, a member) lands in the audit trail in the same transaction; and the base
+of the club's admin pages (ClubModelAdmin), which lives here, above clubs, because it is audited."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db import models
 
 from audit.models import AuditSource
 from audit.services import Actor, audit_record
+from clubs.admin_base import ClubAddressMixin
 
 # How entities are named in the trail, where the model's own name would read badly.
 ENTITY_NAMES = {
@@ -109,3 +111,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         for inline_form, created in changed:
             record_form_change(request, inline_form, created=created)
+
+
+class ClubModelAdmin(ClubAddressMixin, AuditedModelAdmin):
+    """The base of the club's admin pages: audited, and what a page cannot use of its address is
+    ignored, never a 500."""

@@ -1,5 +1,6 @@
-"""The base of the club's own admin pages: audited changes, and an address (query string) that
-asks for what a page cannot show gets a message or is ignored, never a 500."""
+"""What the club's admin pages do with their address (query string): what a page cannot show
+gets a message or is ignored, never a 500. The audited base every page is built on,
+`audit.admin_mixins.ClubModelAdmin`, adds this to the audit trail's recording."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
-
-from audit.admin_mixins import AuditedModelAdmin
 
 # Date parts a lookup in the address may name (?created_at__year=2026, ?starts_at__year__gte=9),
 # and the values a calendar holds: Django computes a year's or a day's bounds from them, and 99999
@@ -78,9 +77,8 @@ class ClubChangeList(ChangeList):
             self.params.pop(name, None)
 
 
-class ClubModelAdmin(AuditedModelAdmin):
-    """Audited like every admin page of the club; what a page cannot use of its address is
-    ignored, never a 500."""
+class ClubAddressMixin:
+    """For a ModelAdmin: what a page cannot use of its address is ignored, never a 500."""
 
     def get_changelist(self, request, **kwargs):
         return ClubChangeList

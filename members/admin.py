@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clubs.admin_base import ClubModelAdmin
+from audit.admin_mixins import ClubModelAdmin
 from clubs.admin_time import BranchTimeMixin
 from members.models import Entitlement, Member
 from members.selectors import staff_search
