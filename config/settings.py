@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "bookings",
     "audit",
     "access",
+    "demo",
 ]
 
 MIDDLEWARE = [

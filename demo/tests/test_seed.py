@@ -5,8 +5,8 @@ from django.core.management import call_command
 
 from bookings.models import BenefitBooking
 from classes.models import ScheduledClass
-from clubs.demo import demo_data_seed
 from clubs.models import Branch, Organization
+from demo.seed import demo_data_seed
 from facilities.models import BenefitSetting, Facility
 from members.models import Entitlement, Member
 

@@ -2,8 +2,8 @@ import os
 
 from django.utils import timezone
 
-from clubs.demo import demo_data_seed
 from config.commands import BaseCommand
+from demo.seed import demo_data_seed
 
 
 class Command(BaseCommand):
