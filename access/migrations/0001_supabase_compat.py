@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.sql import run_sql_file
+from config.sql import run_frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -10,5 +10,5 @@ class Migration(migrations.Migration):
     operations = [
         # Not reversed: roles are shared by every database of the cluster, and on Supabase
         # this step created nothing to remove.
-        run_sql_file("access", "supabase_compat.sql"),
+        run_frozen_sql(__file__),
     ]

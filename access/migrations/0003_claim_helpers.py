@@ -1,11 +1,11 @@
 from django.db import migrations
 
-from config.sql import run_sql_file
+from config.sql import run_frozen_sql
 
 
 class Migration(migrations.Migration):
     dependencies = [("access", "0002_staff_groups"), ("members", "0002_tenant_keys")]
 
     operations = [
-        run_sql_file("access", "claim_helpers.sql", reverse_filename="claim_helpers_reverse.sql"),
+        run_frozen_sql(__file__),
     ]

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from config.sql import read_sql
+from config.sql import unit_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def fetch(sql: str, params=None):
 
 def run_compat_step() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(read_sql("access", "supabase_compat.sql"))
+        cursor.execute(unit_sql("access", "supabase_compat"))
 
 
 def roles_and_functions() -> list:
