@@ -13,13 +13,13 @@ begin
 end
 $$;
 
-create trigger audit_logs_append_only before update or delete on public.audit_logs
+create or replace trigger audit_logs_append_only before update or delete on public.audit_logs
     for each row execute function app_private.refuse_audit_change();
-create trigger audit_logs_no_truncate before truncate on public.audit_logs
+create or replace trigger audit_logs_no_truncate before truncate on public.audit_logs
     for each statement execute function app_private.refuse_audit_change();
-create trigger audit_seals_append_only before update or delete on public.audit_seals
+create or replace trigger audit_seals_append_only before update or delete on public.audit_seals
     for each row execute function app_private.refuse_audit_change();
-create trigger audit_seals_no_truncate before truncate on public.audit_seals
+create or replace trigger audit_seals_no_truncate before truncate on public.audit_seals
     for each statement execute function app_private.refuse_audit_change();
 
 -- Every new entry waits in audit_pending until seal_audit chains it. Definer rights, so that any
@@ -36,7 +36,7 @@ begin
 end
 $$;
 
-create trigger audit_logs_queue_for_sealing after insert on public.audit_logs
+create or replace trigger audit_logs_queue_for_sealing after insert on public.audit_logs
     for each row execute function app_private.queue_audit_entry_for_sealing();
 
 -- What an entry's hash covers: every field, as canonical text (jsonb orders keys; times in UTC).
