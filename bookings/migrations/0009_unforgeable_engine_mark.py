@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.sql import run_sql_file
+from config.sql import run_frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -14,5 +14,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        run_sql_file("bookings", "booking_engine.sql"),
+        run_frozen_sql(__file__),
     ]
