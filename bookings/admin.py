@@ -155,11 +155,8 @@ class BookingAdmin(admin.ModelAdmin):
     def set_aside(self, booking) -> str:
         parts = []
         if "capacity" in booking.overridden_rules:
-            parts.append(
-                f"capacity: booked as {booking.places_taken_before + 1} of {booking.capacity_at_booking} places"
-                if booking.capacity_at_booking
-                else "capacity"
-            )
+            places = booking.places_when_overridden
+            parts.append(f"capacity: booked as {places} places" if places else "capacity")
         if "entitlement" in booking.overridden_rules:
             parts.append("the member's entitlement")
         return "; ".join(parts) or "—"
@@ -169,12 +166,9 @@ class BookingAdmin(admin.ModelAdmin):
         if not booking.capacity_override:
             return ""
         title = f"{booking.get_override_reason_code_display()}: {booking.override_reason}"
-        places = (
-            f" {booking.places_taken_before + 1} of {booking.capacity_at_booking}"
-            if booking.capacity_at_booking and "capacity" in booking.overridden_rules
-            else ""
-        )
-        return format_html('<span class="override-badge" title="{}">Override{}</span>', title, places)
+        places = booking.places_when_overridden
+        suffix = f" {places}" if places else ""
+        return format_html('<span class="override-badge" title="{}">Override{}</span>', title, suffix)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The list's actions need it; a booking's own page is a record, changed only by the actions.

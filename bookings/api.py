@@ -1,13 +1,14 @@
-"""Booking endpoints: members book and cancel for themselves; staff search members, book on their
-behalf (with the override, as in the admin) and check them in. Every one calls the booking
-services, so the rules, refusals and audit entries are those of the admin and the member app."""
+"""Booking endpoints: members see the slots and classes of a day, book and cancel for themselves;
+staff search members, book on their behalf (with the override, as in the admin) and check them
+in. Reads go through the selectors (the engine's relation of bookable items), writes through the
+booking services, so the rules, refusals and audit entries are those of the admin and the member
+app."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.core.validators import RegexValidator
-from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from audit.models import AuditSource
 from audit.services import Actor
 from bookings.models import OVERRIDE_NOTE_MAX_LENGTH, BookingChannel, OverrideReason
-from bookings.selectors import booking_kind, member_search
+from bookings.selectors import booking_kind, items_between, member_bookings, member_search
 from bookings.services import (
     BookingKind,
     Override,
@@ -24,8 +25,100 @@ from bookings.services import (
     booking_check_in,
     booking_create,
 )
-from config.api import BranchClockField, IsMember, IsStaff, checked_query, time_zone_field
-from config.errors import RuleViolation
+from clubs.models import Branch
+from config.api import BranchClockField, DayField, IsMember, IsStaff, checked_query, day_bounds_at, time_zone_field
+from config.rules import refuse
+
+# What members can book: slots and classes of a day, with the places left
+
+
+class SlotSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    facility = serializers.UUIDField(source="facility_id")
+    facility_name = serializers.CharField(source="title")
+    starts_at = BranchClockField(zone="time_zone")
+    ends_at = BranchClockField(zone="time_zone")
+    time_zone = time_zone_field()
+    capacity = serializers.IntegerField()
+    remaining = serializers.IntegerField(help_text="Places still free.")
+
+    class Meta:
+        ref_name = "Slot"
+
+
+class SlotQuery(serializers.Serializer):
+    branch = serializers.UUIDField(required=False)
+    facility = serializers.UUIDField(required=False)
+    date = DayField(
+        required=False,
+        help_text="A day on the clock of the branch asked for (or the facility's), else of the member's home branch; "
+        "default today.",
+    )
+
+
+@extend_schema(parameters=[SlotQuery])
+class SlotList(generics.ListAPIView):
+    """Slots of a day, with the places left."""
+
+    permission_classes = [IsMember]
+    serializer_class = SlotSerializer
+
+    def get_queryset(self):
+        member, asked = self.request.user.member, checked_query(SlotQuery, self.request)
+        branches = None
+        if "branch" in asked:
+            branches = Branch.objects.filter(pk=asked["branch"])
+        elif "facility" in asked:
+            branches = Branch.objects.filter(facilities=asked["facility"])
+        start, end = day_bounds_at(member, asked.get("date"), branches)
+        narrowed = {f"{name}_id": asked[name] for name in ("branch", "facility") if name in asked}
+        return items_between(
+            organization_id=member.organization_id, start=start, end=end, kind=BookingKind.SLOT, **narrowed
+        )
+
+
+class ClassSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    branch = serializers.UUIDField(source="branch_id")
+    title = serializers.CharField()
+    instructor = serializers.CharField()
+    starts_at = BranchClockField(zone="time_zone")
+    ends_at = BranchClockField(zone="time_zone")
+    time_zone = time_zone_field()
+    capacity = serializers.IntegerField()
+    remaining = serializers.IntegerField(help_text="Places still free.")
+    is_cancelled = serializers.BooleanField(source="is_closed")
+
+    class Meta:
+        ref_name = "Class"
+
+
+class ClassQuery(serializers.Serializer):
+    branch = serializers.UUIDField(required=False)
+    date = DayField(
+        required=False,
+        help_text="A day on the clock of the branch asked for, else of the member's home branch; default today.",
+    )
+
+
+@extend_schema(parameters=[ClassQuery])
+class ClassList(generics.ListAPIView):
+    """The organization's classes of a day, with the places left."""
+
+    permission_classes = [IsMember]
+    serializer_class = ClassSerializer
+
+    def get_queryset(self):
+        member, asked = self.request.user.member, checked_query(ClassQuery, self.request)
+        branches = Branch.objects.filter(pk=asked["branch"]) if "branch" in asked else None
+        start, end = day_bounds_at(member, asked.get("date"), branches)
+        narrowed = {"branch_id": asked["branch"]} if "branch" in asked else {}
+        return items_between(
+            organization_id=member.organization_id, start=start, end=end, kind=BookingKind.CLASS, **narrowed
+        )
+
+
+# Booking
 
 
 class BookingRequest(serializers.Serializer):
@@ -55,7 +148,7 @@ def _result(outcome) -> dict:
 class MyBooking(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
-    item = serializers.UUIDField()
+    item = serializers.UUIDField(source="item_id")
     title = serializers.CharField()
     starts_at = BranchClockField(zone="time_zone")
     ends_at = BranchClockField(zone="time_zone")
@@ -64,30 +157,14 @@ class MyBooking(serializers.Serializer):
     is_late_cancellation = serializers.BooleanField()
 
 
-MY_BOOKINGS = """
-    select b.id, 'slot', s.id, f.name, s.starts_at, s.ends_at, br.time_zone, b.status, b.is_late_cancellation
-    from benefit_bookings b join benefit_slots s on s.id = b.slot_id join facilities f on f.id = s.facility_id
-         join branches br on br.id = f.branch_id
-    where b.member_id = %(member)s
-    union all
-    select b.id, 'class', c.id, c.title, c.starts_at, c.ends_at, br.time_zone, b.status, b.is_late_cancellation
-    from class_bookings b join classes c on c.id = b.class_id join branches br on br.id = c.branch_id
-    where b.member_id = %(member)s
-    order by 5 desc, 1
-"""
-
-
 class MyBookings(generics.ListAPIView):
     """GET: my bookings, newest first. POST: book a slot or class for myself."""
 
     permission_classes = [IsMember]
     serializer_class = MyBooking
 
-    def get_queryset(self) -> list[dict]:
-        with connection.cursor() as cursor:
-            cursor.execute(MY_BOOKINGS, {"member": self.request.user.member.id})
-            fields = list(MyBooking().fields)
-            return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
+    def get_queryset(self):
+        return member_bookings(member_id=self.request.user.member.id)
 
     @extend_schema(request=BookingRequest, responses={201: BookingResult})
     def post(self, request):
@@ -114,7 +191,7 @@ class CancelResult(serializers.Serializer):
 def _kind_of_booking(booking_id: uuid.UUID) -> str:
     kind = booking_kind(booking_id=booking_id)
     if kind is None:
-        raise RuleViolation("not_found", "That booking does not exist.")
+        raise refuse("not_found", "booking")
     return kind
 
 
@@ -199,7 +276,7 @@ class StaffBookings(APIView):
         kind = data.validated_data["kind"]
         add_permission = "bookings.add_benefitbooking" if kind == BookingKind.SLOT else "bookings.add_classbooking"
         if not request.user.has_perm(add_permission):
-            raise RuleViolation("permission_denied", "You may not book this kind of booking.")
+            raise refuse("permission_denied", "book")
         override = data.validated_data.get("override")
         outcome = booking_create(
             kind=kind,
@@ -227,7 +304,7 @@ class StaffCheckIn(APIView):
         kind = _kind_of_booking(booking_id)
         change = "bookings.change_benefitbooking" if kind == BookingKind.SLOT else "bookings.change_classbooking"
         if not request.user.has_perm(change):
-            raise RuleViolation("permission_denied", "You may not check members in.")
+            raise refuse("permission_denied", "check_in")
         new_status = booking_check_in(
             kind=kind, booking_id=booking_id, actor=Actor.staff(request.user), source=AuditSource.API
         )

@@ -25,6 +25,7 @@ from audit.services import Actor
 from bookings.models import (
     OVERRIDE_NOTE_MAX_LENGTH,
     BenefitBooking,
+    BookableItem,
     BookingChannel,
     BookingStatus,
     ClassBooking,
@@ -32,11 +33,9 @@ from bookings.models import (
 )
 from bookings.selectors import bookable_items, booking_refusals, member_search
 from bookings.services import OVERRIDE_PERMISSION, BookingKind, Override, booking_create
-from classes.models import ScheduledClass
 from clubs import localtime
 from clubs.models import Branch
 from config.errors import RuleViolation
-from facilities.models import BenefitSlot
 from members.models import Member, MemberStatus
 
 ADD_PERMISSIONS = {BookingKind.SLOT: "bookings.add_benefitbooking", BookingKind.CLASS: "bookings.add_classbooking"}
@@ -260,7 +259,7 @@ class ConciergeFlow:
                 return HttpResponseRedirect(
                     self._url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
                 )
-        branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
+        branch = item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
         verdict = _verdict(refusals, waitlist=waitlist, may_override=may_override)
         if refusal is not None:
@@ -277,7 +276,7 @@ class ConciergeFlow:
                 4,
                 member=member,
                 item=item,
-                title_of_item=_item_title(kind, item),
+                title_of_item=item.title,
                 when=localtime.local_range(item.starts_at, item.ends_at, branch),
                 branch=branch,
                 kind_label=BookingKind(kind).label,
@@ -297,14 +296,11 @@ class ConciergeFlow:
             raise Http404
         self._require_booking_permission(request, kind)
         model = BOOKING_MODELS[kind]
-        related = (
-            ["member", "slot__facility__branch"] if kind == BookingKind.SLOT else ["member", "scheduled_class__branch"]
-        )
-        booking = model.objects.select_related(*related).filter(pk=_uuid(request.GET.get("booking"))).first()
+        booking = model.objects.select_related("member").filter(pk=_uuid(request.GET.get("booking"))).first()
         if booking is None:
             raise Http404
-        item = booking.slot if kind == BookingKind.SLOT else booking.scheduled_class
-        branch = item.facility.branch if kind == BookingKind.SLOT else item.branch
+        item = _booked_item(kind, booking.item_id)
+        branch = item.branch
         waitlisted = booking.status == BookingStatus.WAITLISTED
         return TemplateResponse(
             request,
@@ -314,7 +310,7 @@ class ConciergeFlow:
                 4,
                 title="On the waitlist" if waitlisted else "Booked",
                 booking=booking,
-                title_of_item=_item_title(kind, item),
+                title_of_item=item.title,
                 when=localtime.local_range(item.starts_at, item.ends_at, branch),
                 branch=branch,
                 booking_url=reverse(f"admin:bookings_{model._meta.model_name}_change", args=[booking.pk]),
@@ -351,10 +347,6 @@ def _verdict(refusals, *, waitlist: bool, may_override: bool) -> Verdict:
     )
 
 
-def _item_title(kind: str, item) -> str:
-    return item.facility.name if kind == BookingKind.SLOT else item.title
-
-
 def _time_range(starts_at, ends_at, branch, labelled: bool) -> str:
     """18:00–18:30, with the zone's label when the day needs it to be unambiguous."""
     text = f"{localtime.local_time(starts_at, branch)}–{localtime.local_time(ends_at, branch)}"
@@ -368,11 +360,8 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def _booked_item(kind: str, item_id: uuid.UUID | None):
-    if kind == BookingKind.SLOT:
-        item = BenefitSlot.objects.select_related("facility__branch").filter(pk=item_id).first()
-    else:
-        item = ScheduledClass.objects.select_related("branch").filter(pk=item_id).first()
+def _booked_item(kind: str, item_id: uuid.UUID | None) -> BookableItem:
+    item = BookableItem.objects.select_related("branch").filter(kind=kind, pk=item_id).first()
     if item is None:
         raise Http404("That slot or class does not exist.")
     return item

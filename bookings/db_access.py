@@ -7,7 +7,7 @@ can never set an override (42501), and the policy checks the rest. Booking and c
 through functions: thin entry points in `public`, bodies in `app_private`.
 """
 
-from access.declaration import (
+from config.access_declaration import (
     AUTHENTICATED,
     CURRENT_MEMBER,
     INSERT,

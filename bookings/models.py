@@ -4,11 +4,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Value
-from django.db.models.functions import Greatest, Length, Now
+from django.db.models.functions import Length, Now
 from django.db.models.lookups import LessThanOrEqual
-from django.utils import timezone
 
 from clubs.models import TenantModel
+from config.rules import n_of_m
 
 
 class BookingStatus(models.TextChoices):
@@ -19,18 +19,37 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
-# Bookings that take one of the places counted against capacity.
+# Bookings that take one of the places counted against capacity; the SQL reads the same list
+# (app_private.place_holding_statuses(), generated from here).
 PLACE_HOLDING_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+# A class cancelled later than this before its start is a late cancellation (facilities have
+# their own cutoff in their settings).
+CLASS_CANCELLATION_CUTOFF_MINUTES = 60
 
 
-def places_taken() -> models.Count:
-    """An annotation for slots and classes: their bookings that hold a place."""
-    return models.Count("bookings", filter=models.Q(bookings__status__in=PLACE_HOLDING_STATUSES))
+def render_engine_constants_sql() -> str:
+    """The booking engine's constants as SQL (bookings/sql/engine/, written by manage.py
+    freeze_sql). Immutable, so the planner reads each once per statement, as if written in."""
+    statuses = ", ".join(f"'{status}'" for status in PLACE_HOLDING_STATUSES)
+    return f"""-- Generated from bookings/models.py (manage.py freeze_sql writes it): do not edit.
+create or replace function app_private.place_holding_statuses() returns text[]
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return array[{statuses}];
+end
+$$;
 
-
-def places_left() -> Greatest:
-    """An annotation for slots and classes: the places still free (none, when overridden beyond)."""
-    return Greatest(models.F("capacity") - places_taken(), Value(0))
+create or replace function app_private.class_cancellation_cutoff_minutes() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return {CLASS_CANCELLATION_CUTOFF_MINUTES};
+end
+$$;
+"""
 
 
 class BookingChannel(models.TextChoices):
@@ -123,13 +142,18 @@ class Booking(TenantModel):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        # cancelled_at records when the status became cancelled, and only then.
-        if self.status != BookingStatus.CANCELLED:
-            self.cancelled_at = None
-        elif self.cancelled_at is None:
-            self.cancelled_at = timezone.now()
-        super().save(*args, **kwargs)
+    @property
+    def item_id(self):
+        """The slot's or class's id: the bookable item (BookableItem) this books."""
+        return getattr(self, f"{self.item_field}_id")
+
+    @property
+    def places_when_overridden(self) -> str:
+        """ "11 of 10": the places taken with this booking against the capacity, when an override
+        booked it beyond capacity; else empty."""
+        if self.capacity_at_booking is None or "capacity" not in self.overridden_rules:
+            return ""
+        return n_of_m(self.places_taken_before + 1, self.capacity_at_booking)
 
 
 def booking_constraints(table: str, booked_item: str) -> list[models.BaseConstraint]:
@@ -180,6 +204,7 @@ def booking_indexes(prefix: str, booked_item: str) -> list[models.Index]:
 
 
 class BenefitBooking(Booking):
+    item_field = "slot"
     slot = models.ForeignKey(
         "facilities.BenefitSlot",
         on_delete=models.PROTECT,
@@ -202,6 +227,7 @@ class BenefitBooking(Booking):
 
 
 class ClassBooking(Booking):
+    item_field = "scheduled_class"
     scheduled_class = models.ForeignKey(
         "classes.ScheduledClass",
         on_delete=models.PROTECT,
@@ -220,3 +246,70 @@ class ClassBooking(Booking):
 
     def __str__(self) -> str:
         return f"{self.member} in {self.scheduled_class}"
+
+
+class BookableItem(models.Model):
+    """A recovery slot or a class, whichever: a row of the engine's relation
+    app_private.bookable_items (bookings/sql/engine/10_relations.sql), read-only. The concierge's
+    day, the API's lists and the front desk's screens read items through it."""
+
+    kind = models.CharField(max_length=5)
+    id = models.UUIDField(primary_key=True)
+    organization = models.ForeignKey("clubs.Organization", models.DO_NOTHING, related_name="+")
+    branch = models.ForeignKey("clubs.Branch", models.DO_NOTHING, related_name="+")
+    time_zone = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    facility = models.ForeignKey("facilities.Facility", models.DO_NOTHING, null=True, related_name="+")
+    instructor = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.IntegerField()
+    places_taken = models.IntegerField()
+    closed_reason = models.TextField(null=True)
+    window_days = models.IntegerField(null=True)
+    cutoff_minutes = models.IntegerField()
+    benefit_kind = models.CharField(max_length=10)
+
+    class Meta:
+        managed = False
+        db_table = 'app_private"."bookable_items'
+
+    @property
+    def remaining(self) -> int:
+        """Places still free (none when an override booked beyond capacity)."""
+        return max(self.capacity - self.places_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.places_taken >= self.capacity
+
+    @property
+    def is_closed(self) -> bool:
+        """Cancelled (a class), closed or under maintenance (a facility's slot)."""
+        return self.closed_reason is not None
+
+
+class ItemBooking(models.Model):
+    """A booking of a slot or a class, whichever, with its item's time and title: a row of
+    app_private.item_bookings, read-only. Bookings are written only by the engine."""
+
+    kind = models.CharField(max_length=5)
+    id = models.UUIDField(primary_key=True)
+    item = models.ForeignKey(BookableItem, models.DO_NOTHING, related_name="bookings")
+    organization = models.ForeignKey("clubs.Organization", models.DO_NOTHING, related_name="+")
+    member = models.ForeignKey("members.Member", models.DO_NOTHING, related_name="+")
+    status = models.CharField(max_length=12, choices=BookingStatus.choices)
+    created_at = models.DateTimeField()
+    checked_in_at = models.DateTimeField(null=True)
+    capacity_override = models.BooleanField()
+    is_late_cancellation = models.BooleanField()
+    benefit_kind = models.CharField(max_length=10)
+    branch = models.ForeignKey("clubs.Branch", models.DO_NOTHING, related_name="+")
+    time_zone = models.CharField(max_length=64)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        managed = False
+        db_table = 'app_private"."item_bookings'

@@ -1,4 +1,6 @@
-"""Reads for booking: member search, what can be booked on a day, and why a booking would be refused."""
+"""Reads for booking, all through the engine's relations of bookable items and their bookings
+(BookableItem, ItemBooking): what can be booked on a day, a member's bookings, why a booking would
+be refused, and member search."""
 
 from __future__ import annotations
 
@@ -8,9 +10,12 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
+from bookings.models import BookableItem, BookingStatus, ItemBooking
 from bookings.services import BookingKind
 from clubs.models import local_day_bounds
+from config.rules import n_of_m
 
 NEARBY = datetime.timedelta(hours=1)
 
@@ -23,10 +28,8 @@ class Refusal:
 
 
 def booking_kind(*, booking_id: uuid.UUID) -> str | None:
-    """Which table holds the booking ("slot" or "class"), or None when there is no such booking."""
-    with connection.cursor() as cursor:
-        cursor.execute("select app_private.booking_kind(%s)", [booking_id])
-        return cursor.fetchone()[0]
+    """What kind of item the booking is of ("slot" or "class"), or None when there is no such booking."""
+    return ItemBooking.objects.filter(pk=booking_id).values_list("kind", flat=True).first()
 
 
 def booking_refusals(*, kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> list[Refusal]:
@@ -67,7 +70,9 @@ def member_search(query: str, *, limit: int = 20) -> list[MemberMatch]:
 
 
 @dataclass
-class BookableItem:
+class DayItem:
+    """A slot or class of the concierge's day, with what the member at the counter has near it."""
+
     id: uuid.UUID
     title: str
     starts_at: datetime.datetime
@@ -86,42 +91,35 @@ class BookableItem:
     def is_full(self) -> bool:
         return self.taken >= self.capacity
 
+    @property
+    def places(self) -> str:
+        """ "3 of 4 taken" when full, "1 of 4 left" otherwise."""
+        return (
+            f"{n_of_m(self.taken, self.capacity)} taken"
+            if self.is_full
+            else f"{n_of_m(self.remaining, self.capacity)} left"
+        )
+
 
 @dataclass
 class DaySchedule:
-    items: list[BookableItem]
+    items: list[DayItem]
     entitlement: str  # "2 of 4 recovery sessions used this week", or ""
 
 
-_ITEMS = {
-    BookingKind.SLOT: """
-        select s.id, f.name, s.starts_at, s.ends_at, s.capacity, app_private.places_taken('slot', s.id),
-               not f.is_active or f.under_maintenance,
-               (select b.status from benefit_bookings b
-                where b.slot_id = s.id and b.member_id = %(member)s and b.status <> 'cancelled' limit 1)
-        from benefit_slots s join facilities f on f.id = s.facility_id
-        where f.branch_id = %(branch)s and s.starts_at >= %(start)s and s.starts_at < %(end)s
-        order by s.starts_at, f.name
-    """,
-    BookingKind.CLASS: """
-        select c.id, c.title, c.starts_at, c.ends_at, c.capacity, app_private.places_taken('class', c.id),
-               c.is_cancelled,
-               (select b.status from class_bookings b
-                where b.class_id = c.id and b.member_id = %(member)s and b.status <> 'cancelled' limit 1)
-        from classes c
-        where c.branch_id = %(branch)s and c.starts_at >= %(start)s and c.starts_at < %(end)s
-        order by c.starts_at, c.title
-    """,
-}
+def items_between(
+    *, organization_id: uuid.UUID, start: datetime.datetime, end: datetime.datetime, kind: str, **filters
+) -> QuerySet[BookableItem]:
+    """The organization's slots or classes starting in [start, end), earliest first, with their
+    places taken; `filters` narrow them (branch_id, facility_id)."""
+    return BookableItem.objects.filter(
+        organization_id=organization_id, kind=kind, starts_at__gte=start, starts_at__lt=end, **filters
+    ).order_by("starts_at", "title", "id")
 
-_MEMBER_DAY = """
-    select f.name, s.starts_at, s.ends_at from benefit_bookings b
-    join benefit_slots s on s.id = b.slot_id join facilities f on f.id = s.facility_id
-    where b.member_id = %(member)s and b.status = 'confirmed' and s.starts_at < %(end)s and s.ends_at > %(start)s
-    union all
-    select c.title, c.starts_at, c.ends_at from class_bookings b join classes c on c.id = b.class_id
-    where b.member_id = %(member)s and b.status = 'confirmed' and c.starts_at < %(end)s and c.ends_at > %(start)s
-"""
+
+def member_bookings(*, member_id: uuid.UUID) -> QuerySet[ItemBooking]:
+    """A member's bookings of every kind, the latest item first."""
+    return ItemBooking.objects.filter(member_id=member_id).order_by("-starts_at", "id")
 
 
 def bookable_items(
@@ -131,22 +129,45 @@ def bookable_items(
     bookings nearby, and their entitlement use: three queries, whatever the number of items."""
     zone = ZoneInfo(time_zone)
     start, end = local_day_bounds(day, zone)
-    params = {"branch": branch_id, "member": member_id, "start": start, "end": end}
-    with connection.cursor() as cursor:
-        cursor.execute(_ITEMS[kind], params)
-        items = [BookableItem(*row) for row in cursor.fetchall()]
-        cursor.execute(_MEMBER_DAY, {**params, "start": start - NEARBY, "end": end + NEARBY})
-        theirs = cursor.fetchall()
-        entitlement = ""
-        if items:
+    own = ItemBooking.objects.filter(member_id=member_id, item_id=OuterRef("id")).exclude(
+        status=BookingStatus.CANCELLED
+    )
+    rows = (
+        BookableItem.objects.filter(branch_id=branch_id, kind=kind, starts_at__gte=start, starts_at__lt=end)
+        .annotate(member_status=Subquery(own.values("status")[:1]))
+        .order_by("starts_at", "title")
+    )
+    items = [
+        DayItem(
+            row.id,
+            row.title,
+            row.starts_at,
+            row.ends_at,
+            row.capacity,
+            row.places_taken,
+            row.closed_reason is not None,
+            row.member_status,
+        )  # fmt: skip
+        for row in rows
+    ]
+    theirs = ItemBooking.objects.filter(
+        member_id=member_id,
+        status=BookingStatus.CONFIRMED,
+        starts_at__lt=end + NEARBY,
+        ends_at__gt=start - NEARBY,
+    ).values_list("title", "starts_at", "ends_at")
+    theirs = list(theirs)
+    entitlement = ""
+    if items:
+        with connection.cursor() as cursor:
             cursor.execute(
                 "select used, quota, period from app_private.entitlement_use(%s, %s, %s)",
                 [kind, items[0].id, member_id],
             )
             used, quota, period = cursor.fetchone()
-            if quota is not None:
-                things = "recovery sessions" if kind == BookingKind.SLOT else "classes"
-                entitlement = f"{used} of {quota} {things} used this {period}"
+        if quota is not None:
+            things = "recovery sessions" if kind == BookingKind.SLOT else "classes"
+            entitlement = f"{n_of_m(used, quota)} {things} used this {period}"
     for item in items:
         item.nearby = [
             f"{title} {other_start.astimezone(zone):%H:%M}"

@@ -1,8 +1,8 @@
 """The booking use cases: book, cancel (promoting the waitlist), check in, mark no-show.
 
-Each is one call to the booking engine in SQL (`bookings/sql/booking_engine.sql`), the same
-functions the member app reaches, so the rules exist once. Refusals come back as RuleViolation
-with the rule's stable code and a message a front-desk worker understands.
+Each is one call to the booking engine in SQL (`bookings/sql/engine/`), the same functions the
+member app reaches, so the rules exist once. Refusals come back as RuleViolation with the rule's
+code and message from the registry (config/rules.py).
 """
 
 from __future__ import annotations
@@ -12,37 +12,16 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import TextChoices
 
 from audit.context import RequestContext, current_request_context
 from audit.services import Actor
 from bookings.models import OverrideReason
-from config.errors import RuleViolation
+from config.rules import n_of_m, refusals_of_the_database, refuse
 from config.sql import prepared_cursor
 
 OVERRIDE_PERMISSION = "bookings.override_capacity"
-# SQLSTATEs of the booking engine -> the rule's code (see the head of booking_engine.sql).
-RULE_CODES = {
-    "CB001": "member_not_active",
-    "CB002": "already_booked",
-    "CB003": "started",
-    "CB004": "unavailable",
-    "CB005": "outside_window",
-    "CB006": "overlapping",
-    "CB007": "entitlement_used_up",
-    "CB008": "full",
-    "CB009": "not_found",
-    "CB010": "no_member",
-    "CB011": "override_needs_reason",
-    "CB012": "not_cancellable",
-    "CB013": "too_early",
-    "CB014": "override_not_allowed",
-    "CB015": "not_full",
-    "CB016": "not_movable",
-    "55P03": "busy",
-}
-BUSY_MESSAGE = "Someone else is booking this right now; try again in a moment."
 
 
 class BookingKind(TextChoices):
@@ -71,7 +50,7 @@ class BookingOutcome:
     @property
     def places_after_override(self) -> str:
         """ "11 of 10": the places taken with this booking, against the capacity."""
-        return f"{self.places_taken_before + 1} of {self.capacity}" if self.capacity_override else ""
+        return n_of_m(self.places_taken_before + 1, self.capacity) if self.capacity_override else ""
 
 
 @dataclass(frozen=True)
@@ -88,17 +67,9 @@ def _engine(sql: str, params: list) -> tuple:
     caller's transaction usable.
     """
     in_transaction = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    try:
-        with in_transaction, prepared_cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    except DatabaseError as error:
-        cause = error.__cause__
-        state = getattr(cause, "sqlstate", None)
-        if state not in RULE_CODES:
-            raise
-        message = BUSY_MESSAGE if state == "55P03" else cause.diag.message_primary
-        raise RuleViolation(RULE_CODES[state], message) from error
+    with refusals_of_the_database(), in_transaction, prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _request(context: RequestContext | None) -> list:
@@ -123,7 +94,7 @@ def booking_create(
     if asked, or a capacity override if `booked_by` holds the override permission (the engine
     checks it)."""
     if override is not None and override.reason_code not in OverrideReason.values:
-        raise RuleViolation("override_needs_reason", "Choose a reason for the override.")
+        raise refuse("override_needs_reason", "code")
     row = _engine(
         """
         select booking_id, status, capacity_override, overridden_rules, places_taken_before, capacity
@@ -151,24 +122,6 @@ def booking_create(
     )
     booking_id, status, overridden, rules, taken_before, capacity = row
     return BookingOutcome(booking_id, kind, status, overridden, rules or [], taken_before, capacity)
-
-
-def booking_join_waitlist(
-    *,
-    kind: str,
-    item_id: uuid.UUID,
-    member_id: uuid.UUID,
-    actor: Actor,
-    channel: str,
-    source: str,
-    booked_by=None,
-    context: RequestContext | None = None,
-) -> BookingOutcome:
-    """Put the member on the waitlist of a full slot or class (or book them if a place is free)."""
-    return booking_create(
-        kind=kind, item_id=item_id, member_id=member_id, actor=actor, channel=channel, source=source,
-        booked_by=booked_by, join_waitlist=True, context=context,
-    )  # fmt: skip
 
 
 def booking_cancel(

@@ -1,9 +1,9 @@
 from django.contrib import admin
 
-from bookings.models import places_taken
+from audit.admin_mixins import ClubModelAdmin
 from classes.models import ScheduledClass
-from clubs.admin_base import ClubModelAdmin
 from clubs.admin_time import BranchTimeMixin, branch_day_filter, branch_local
+from config.sql import places_taken
 
 
 @admin.register(ScheduledClass)
@@ -15,7 +15,7 @@ class ScheduledClassAdmin(BranchTimeMixin, ClubModelAdmin):
     ordering = ["starts_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(booked_count=places_taken())
+        return super().get_queryset(request).annotate(booked_count=places_taken("class"))
 
     @admin.display(description="Starts (branch time)", ordering="starts_at")
     def starts(self, scheduled_class: ScheduledClass) -> str:

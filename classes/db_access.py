@@ -1,5 +1,5 @@
 """What the Supabase roles may do with classes (see access/declaration.py)."""
 
-from access.declaration import organization_table
+from config.access_declaration import organization_table
 
 DECLARATIONS = [organization_table("classes")]

@@ -34,19 +34,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from clubs.localtime import at, local_today
 from clubs.models import local_day_bounds
 from config.errors import RuleViolation
+from config.rules import http_status
 
 API_PREFIX = "/api/"
-
-# Refusals by rule -> HTTP status; anything else a rule refuses is a conflict with the state.
-RULE_STATUS = {
-    "busy": status.HTTP_409_CONFLICT,
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "override_not_allowed": status.HTTP_403_FORBIDDEN,
-    "permission_denied": status.HTTP_403_FORBIDDEN,
-    "override_needs_reason": status.HTTP_400_BAD_REQUEST,
-    "invalid_range": status.HTTP_400_BAD_REQUEST,
-    "no_member": status.HTTP_403_FORBIDDEN,
-}
 
 # The database cannot be reached, or the connection died under the request (a restart, a
 # terminated backend, a pooler that dropped it): worth trying again shortly.
@@ -125,7 +115,7 @@ def api_exception_handler(exc, context):
     request = context["request"]._request
     set_rollback()
     if isinstance(exc, RuleViolation):
-        return Response(error_body(exc.code, exc.message, exc.details), status=RULE_STATUS.get(exc.code, 409))
+        return Response(error_body(exc.code, exc.message, exc.details), status=http_status(exc.code))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

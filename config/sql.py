@@ -10,6 +10,7 @@ test fails while a unit's files differ from its newest frozen copy.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,12 +18,39 @@ from pathlib import Path
 
 from django.db import connection, migrations
 from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import F, Func, IntegerField, Value
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 FROZEN_HEADER = (
     "-- Frozen from {app}/sql/{unit}/ by 'manage.py freeze_sql'. Never edit: a new version is a new migration.\n"
 )
 _FROZEN_HEADER_PATTERN = re.compile(r"^-- Frozen from (?P<app>\w+)/sql/(?P<unit>\w+)/ ")
+
+
+# Unit files written from Python declarations (the one statement of what they hold), by the
+# function named: `manage.py freeze_sql` writes them again before freezing, a test checks them.
+GENERATED_FILES = {
+    "clubs/sql/platform/10_rules.sql": "config.rules.render_sql",
+    "facilities/sql/defaults/10_defaults.sql": "facilities.models.render_defaults_sql",
+    "bookings/sql/engine/05_constants.sql": "bookings.models.render_engine_constants_sql",
+}
+
+
+def generated_text(path: str) -> str:
+    module, _, function = GENERATED_FILES[path].rpartition(".")
+    return getattr(importlib.import_module(module), function)()
+
+
+def write_generated_files() -> list[Path]:
+    """Write every generated unit file from its declaration; the paths that changed."""
+    changed = []
+    for path in GENERATED_FILES:
+        target, text = BASE_DIR / path, generated_text(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+            changed.append(target)
+    return changed
 
 
 def unit_dir(app_label: str, unit: str) -> Path:
@@ -44,6 +72,7 @@ def frozen_path(migration_file: str | Path, suffix: str = ".sql") -> Path:
 
 def freeze(app_label: str, unit: str, migration_name: str) -> Path:
     """Write the unit's current SQL as the frozen copy of `<app>/migrations/<migration_name>.py`."""
+    write_generated_files()
     path = frozen_path(BASE_DIR / app_label / "migrations" / f"{migration_name}.py")
     path.parent.mkdir(exist_ok=True)
     path.write_text(FROZEN_HEADER.format(app=app_label, unit=unit) + unit_sql(app_label, unit))
@@ -85,3 +114,9 @@ def prepared_cursor() -> Iterator:
     wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with wrapped as cursor:
         yield cursor
+
+
+def places_taken(kind: str) -> Func:
+    """An annotation for the slots (kind "slot") or classes ("class") of a queryset: their places
+    taken, counted by the booking engine (app_private.places_taken), so no app counts on its own."""
+    return Func(Value(kind), F("id"), function="app_private.places_taken", output_field=IntegerField())

@@ -5,9 +5,16 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from audit.api import AuditExport
-from bookings.api import CancelMyBooking, MyBookings, StaffBookings, StaffCheckIn, StaffMemberSearch
-from classes.api import ClassList
-from facilities.api import FacilityList, SlotGeneration, SlotList
+from bookings.api import (
+    CancelMyBooking,
+    ClassList,
+    MyBookings,
+    SlotList,
+    StaffBookings,
+    StaffCheckIn,
+    StaffMemberSearch,
+)
+from facilities.api import FacilityList, SlotGeneration
 from members.api import MyEntitlements
 
 admin.site.site_header = settings.CLUB_NAME

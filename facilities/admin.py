@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
-from bookings.models import places_taken
-from clubs.admin_base import ClubModelAdmin
+from audit.admin_mixins import ClubModelAdmin
 from clubs.admin_time import BranchTimeMixin, branch_day_filter, branch_local
+from config.sql import places_taken
 from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 from facilities.selectors import future_slot_capacities
 
@@ -108,7 +108,7 @@ class BenefitSlotAdmin(BranchTimeMixin, ClubModelAdmin):
     ordering = ["starts_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(booked_count=places_taken())
+        return super().get_queryset(request).annotate(booked_count=places_taken("slot"))
 
     @admin.display(description="Starts (branch time)", ordering="starts_at")
     def starts(self, slot: BenefitSlot) -> str:

@@ -5,7 +5,7 @@ entry point in `public` to a definer function in `app_private` that checks the c
 The generator itself (`app_private.generate_facility_slots`) is left undeclared: server side only.
 """
 
-from access.declaration import AUTHENTICATED, PRIVATE_SCHEMA, SERVICE_ROLE, Function, organization_table
+from config.access_declaration import AUTHENTICATED, PRIVATE_SCHEMA, SERVICE_ROLE, Function, organization_table
 
 MEMBER_APP = frozenset({AUTHENTICATED, SERVICE_ROLE})
 

@@ -147,22 +147,65 @@ class Facility(TenantModel):
         )
 
 
+@dataclass(frozen=True)
+class FacilityDefaults:
+    """How a facility is booked until a manager says otherwise: the settings form's initial values,
+    the columns' defaults, and what the SQL (`app_private.facility_defaults()`, generated from here)
+    uses for a facility without a settings row."""
+
+    opens_at: datetime.time = datetime.time(6, 0)
+    closes_at: datetime.time = datetime.time(22, 0)
+    slot_minutes: int = 30
+    booking_window_days: int = 7
+    cancellation_cutoff_minutes: int = 120
+
+
+FACILITY_DEFAULTS = FacilityDefaults()
+
+
+def render_defaults_sql() -> str:
+    """FACILITY_DEFAULTS as SQL (facilities/sql/defaults/, written by manage.py freeze_sql).
+    Immutable, so the planner reads it once per statement, as if the values were written in."""
+    d = FACILITY_DEFAULTS
+    return f"""-- Generated from facilities.models.FACILITY_DEFAULTS (manage.py freeze_sql writes it): do not edit.
+create or replace function app_private.facility_defaults(
+    out opens_at time, out closes_at time, out slot_minutes integer, out booking_window_days integer,
+    out cancellation_cutoff_minutes integer
+)
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    opens_at := '{d.opens_at:%H:%M}';
+    closes_at := '{d.closes_at:%H:%M}';
+    slot_minutes := {d.slot_minutes};
+    booking_window_days := {d.booking_window_days};
+    cancellation_cutoff_minutes := {d.cancellation_cutoff_minutes};
+end
+$$;
+"""
+
+
 class BenefitSetting(TenantModel):
-    """How a facility is booked. Without a row, slot generation uses the field defaults."""
+    """How a facility is booked. Without a row, slot generation uses FACILITY_DEFAULTS."""
 
     facility = models.OneToOneField(Facility, on_delete=models.CASCADE, related_name="settings")
-    opens_at = models.TimeField(default=datetime.time(6, 0), db_default=datetime.time(6, 0))
-    closes_at = models.TimeField(default=datetime.time(22, 0), db_default=datetime.time(22, 0))
-    slot_minutes = models.PositiveSmallIntegerField("slot length (minutes)", default=30, db_default=30)
+    opens_at = models.TimeField(default=FACILITY_DEFAULTS.opens_at, db_default=FACILITY_DEFAULTS.opens_at)
+    closes_at = models.TimeField(default=FACILITY_DEFAULTS.closes_at, db_default=FACILITY_DEFAULTS.closes_at)
+    slot_minutes = models.PositiveSmallIntegerField(
+        "slot length (minutes)", default=FACILITY_DEFAULTS.slot_minutes, db_default=FACILITY_DEFAULTS.slot_minutes
+    )
     capacity = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="People per slot; empty means the facility's capacity."
     )
     booking_window_days = models.PositiveSmallIntegerField(
-        default=7, db_default=7, help_text="How many days ahead members may book."
+        default=FACILITY_DEFAULTS.booking_window_days,
+        db_default=FACILITY_DEFAULTS.booking_window_days,
+        help_text="How many days ahead members may book.",
     )
     cancellation_cutoff_minutes = models.PositiveIntegerField(
-        default=120,
-        db_default=120,
+        default=FACILITY_DEFAULTS.cancellation_cutoff_minutes,
+        db_default=FACILITY_DEFAULTS.cancellation_cutoff_minutes,
         help_text="Cancelling later than this before the start counts as a late cancellation.",
     )
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())

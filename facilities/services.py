@@ -8,14 +8,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 
 from audit.services import Actor
 from clubs.localtime import local_today
-from config.errors import RuleViolation
+from config.rules import refusals_of_the_database, refuse
 
-# SQLSTATEs the generator raises for bad input -> the rule's code.
-RULE_CODES = {"22023": "invalid_range", "P0002": "not_found"}
 # app_private.generate_facility_slots refuses longer runs.
 SLOT_RUN_MAX_DAYS = 366
 # How far from a branch's today a run may start or end: further is a typo, not a timetable.
@@ -62,19 +60,13 @@ def slots_ensure(
     that members reach through `ensure_facility_slots`; it also writes the audit entry. Bad
     input (a range backwards or too long, an unknown branch) is a RuleViolation.
     """
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "select created, already_present, removed, kept, skipped"
-                " from app_private.generate_facility_slots(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [branch_id, start_date, end_date, source, actor.type, actor.id, actor.label, dry_run, rebuild],
-            )
-            created, already_present, removed, kept, skipped = cursor.fetchone()
-    except DatabaseError as error:
-        state = getattr(error.__cause__, "sqlstate", None)
-        if state not in RULE_CODES:
-            raise
-        raise RuleViolation(RULE_CODES[state], error.__cause__.diag.message_primary) from error
+    with refusals_of_the_database(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "select created, already_present, removed, kept, skipped"
+            " from app_private.generate_facility_slots(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [branch_id, start_date, end_date, source, actor.type, actor.id, actor.label, dry_run, rebuild],
+        )
+        created, already_present, removed, kept, skipped = cursor.fetchone()
     return SlotRun(
         branch_id=branch_id,
         start_date=start_date,
@@ -85,6 +77,21 @@ def slots_ensure(
         kept=kept,
         skipped=json.loads(skipped) if isinstance(skipped, str) else skipped,
     )
+
+
+def slots_ensure_for_member(
+    *, claims: dict, branch_id: uuid.UUID, start_date: datetime.date, end_date: datetime.date
+) -> tuple[int, int]:
+    """What the member app's `ensure_facility_slots` does, for the member behind `claims` (the
+    API's slots/generate): the same SQL with the member's token claims, so its checks and its audit
+    entry are the same. (created, already present); refusals are RuleViolation."""
+    with refusals_of_the_database(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
+        cursor.execute(
+            "select created, already_present from public.ensure_facility_slots(%s, %s, %s)",
+            [branch_id, start_date, end_date],
+        )
+        return cursor.fetchone()
 
 
 def slot_run_period(
@@ -107,35 +114,24 @@ def slot_run_period(
     earliest, latest = (today - reach if allow_past else today), today + reach
     first = today if start is None else start
     if first < today and not allow_past:
-        raise RuleViolation(
-            "start_in_past",
-            f"{first} is before today at {branch.name} ({today} in {branch.time_zone}): "
-            "its slots would already have ended",
-            {"field": "start", "today": today.isoformat()},
-        )
+        raise refuse(
+            "start_in_past", "", first, branch.name, today, branch.time_zone,
+            details={"field": "start", "today": today.isoformat()},
+        )  # fmt: skip
     for name, day in (("start", first), ("end", end)):
         if day is not None and not earliest <= day <= latest:
-            raise RuleViolation(
-                "invalid_range",
-                f"{day} is out of range: give a day from {earliest} to {latest} "
-                f"(at most {SLOT_RUN_REACH_YEARS} years from today at {branch.name})",
-                {"field": name},
+            raise refuse(
+                "invalid_range", "", day, earliest, latest, SLOT_RUN_REACH_YEARS, branch.name, details={"field": name}
             )
     if end is None:
         days = settings.SLOT_GENERATION_DAYS if days is None else days
         if not 1 <= days <= SLOT_RUN_MAX_DAYS:
-            raise RuleViolation(
-                "invalid_range",
-                f"{days} is out of range: give a number of days from 1 to {SLOT_RUN_MAX_DAYS}",
-                {"field": "days"},
-            )
+            raise refuse("invalid_range", "days", days, SLOT_RUN_MAX_DAYS, details={"field": "days"})
         return first, first + datetime.timedelta(days=days - 1)
     if end < first:
-        raise RuleViolation("invalid_range", f"{end} is before the start date {first}", {"field": "end"})
+        raise refuse("invalid_range", "backwards", end, first, details={"field": "end"})
     if (end - first).days >= SLOT_RUN_MAX_DAYS:
-        raise RuleViolation(
-            "invalid_range",
-            f"{end} is {(end - first).days + 1} days from {first}: a run covers at most {SLOT_RUN_MAX_DAYS} days",
-            {"field": "end"},
+        raise refuse(
+            "invalid_range", "too_long", end, (end - first).days + 1, first, SLOT_RUN_MAX_DAYS, details={"field": "end"}
         )
     return first, end

@@ -1,8 +1,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
+from audit.services import Actor
 from bookings.models import BenefitBooking, BookingStatus, ClassBooking
+from bookings.services import booking_cancel
 from bookings.tests.factories import BenefitBookingFactory, ClassBookingFactory
 from classes.tests.factories import ScheduledClassFactory
 from config.testing import rejected_by_database
@@ -41,7 +44,7 @@ def test_one_live_booking_per_member_and_slot_or_class(factory, table, item):
     with rejected_by_database("The member already has a booking for this.", DatabaseError):
         factory(member=booking.member, **{item: getattr(booking, item)})
 
-    booking.status = BookingStatus.CANCELLED
+    booking.status, booking.cancelled_at = BookingStatus.CANCELLED, timezone.now()
     booking.save()
     rebooked = factory(member=booking.member, **{item: getattr(booking, item)})
     assert rebooked.status == BookingStatus.CONFIRMED
@@ -83,11 +86,8 @@ def test_class_booking_cannot_cross_organizations():
         ClassBooking.objects.filter(pk=booking.pk).update(scheduled_class=ScheduledClassFactory())
 
 
-def test_cancelling_records_when_and_reinstating_clears_it():
+def test_the_engine_records_when_a_booking_was_cancelled():
     booking = BenefitBookingFactory()
-    booking.status = BookingStatus.CANCELLED
-    booking.save()
-    assert booking.cancelled_at is not None
-    booking.status = BookingStatus.CONFIRMED
-    booking.save()
-    assert booking.cancelled_at is None
+    booking_cancel(kind="slot", booking_id=booking.pk, actor=Actor.system("test"), source="command")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.cancelled_at is not None

@@ -20,7 +20,6 @@ from bookings.services import (
     booking_cancel,
     booking_check_in,
     booking_create,
-    booking_join_waitlist,
     booking_mark_no_show,
 )
 from bookings.tests.conftest import tomorrow_at
@@ -156,9 +155,9 @@ def test_full_offers_the_waitlist(club):
         "Full: 2 of 2 places taken. The member can join the waitlist.",
         lambda: book(club.slot, club.member),
     )
-    waitlisted = booking_join_waitlist(
+    waitlisted = booking_create(
         kind=SLOT, item_id=club.slot.pk, member_id=club.member.pk, actor=Actor.system("t"),
-        channel="concierge", source="command",
+        channel="concierge", source="command", join_waitlist=True,
     )  # fmt: skip
     assert waitlisted.status == "waitlisted"
     assert AuditLog.objects.get(entity_id=str(waitlisted.booking_id)).action == "booking.waitlisted"

@@ -1,5 +1,8 @@
 -- Slot generation: one implementation, reached by the cron command (manage.py ensure_slots) and by
 -- members' browsers (public.ensure_facility_slots, a thin entry point to a definer function).
+-- Refusals are the registry's rules (config/rules.py): its own invalid_range (SQLSTATE CS001), and
+-- the engine's not_found, no_member and member_not_active; the defaults of a facility without
+-- settings are app_private.facility_defaults() (facilities.models.FACILITY_DEFAULTS).
 
 -- The generator. Set-based: every wanted slot of every facility of the branch in one statement.
 -- Opening hours are wall-clock times in the branch's zone: a local time that does not exist (clocks
@@ -32,9 +35,9 @@ declare
                facility.capacity
         from (
             select f.id, f.organization_id, f.available_days,
-                   coalesce(s.opens_at, time '06:00') as opens_at,
-                   coalesce(s.closes_at, time '22:00') as closes_at,
-                   coalesce(s.slot_minutes, 30) as slot_minutes,
+                   coalesce(s.opens_at, (app_private.facility_defaults()).opens_at) as opens_at,
+                   coalesce(s.closes_at, (app_private.facility_defaults()).closes_at) as closes_at,
+                   coalesce(s.slot_minutes, (app_private.facility_defaults()).slot_minutes) as slot_minutes,
                    coalesce(s.capacity, f.capacity) as capacity
             from public.facilities f
             left join public.benefit_settings s on s.facility_id = f.id
@@ -73,21 +76,21 @@ declare
     kept_because jsonb;
 begin
     if p_start_date is null or p_end_date is null then
-        raise exception 'start and end dates are required' using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'required');
     end if;
     if p_end_date < p_start_date then
-        raise exception 'end date % is before start date %', p_end_date, p_start_date using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'end_before_start', array[p_end_date::text, p_start_date::text]);
     end if;
     if p_end_date - p_start_date + 1 > max_days then
-        raise exception 'range of % days is longer than the limit of % days', p_end_date - p_start_date + 1, max_days
-            using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'longer_than_limit',
+            array[(p_end_date - p_start_date + 1)::text, max_days::text]);
     end if;
     select * into branch from public.branches b where b.id = p_branch_id;
     if not found then
-        raise exception 'unknown branch %', p_branch_id using errcode = 'P0002';
+        perform app_private.refuse('not_found', 'branch', array[p_branch_id::text]);
     end if;
 
-    perform pg_advisory_xact_lock(7461, hashtext(p_branch_id::text));
+    perform app_private.take_lock('slot_generation', p_branch_id::text);
 
     removed := 0;
     kept := 0;
@@ -141,8 +144,10 @@ begin
         select case
             when not f.is_active then 'inactive'
             when f.under_maintenance then 'under maintenance'
-            when coalesce(s.closes_at, time '22:00') - coalesce(s.opens_at, time '06:00')
-                 < make_interval(mins => coalesce(s.slot_minutes, 30)) then 'open for less than one slot'
+            when coalesce(s.closes_at, (app_private.facility_defaults()).closes_at)
+                 - coalesce(s.opens_at, (app_private.facility_defaults()).opens_at)
+                 < make_interval(mins => coalesce(s.slot_minutes, (app_private.facility_defaults()).slot_minutes))
+                then 'open for less than one slot'
             when not exists (
                 select from generate_series(p_start_date::timestamp, p_end_date::timestamp, interval '1 day') d
                 where extract(isodow from d)::smallint = any(f.available_days)
@@ -194,8 +199,8 @@ create or replace function app_private.ensure_facility_slots_for_caller(
 as $$
 declare
     member_max_days constant integer := 31;
-    -- what a facility without settings allows (benefit_settings.booking_window_days' default)
-    default_window_days constant integer := 7;
+    -- what a facility without settings allows
+    default_window_days constant integer := (app_private.facility_defaults()).booking_window_days;
     staff_role text := case
         when current_setting('role') = 'service_role' then 'service_role'
         when current_setting('role') = 'none' and nullif(current_setting('request.jwt.claims', true), '') is null
@@ -216,28 +221,26 @@ begin
 
     select * into member from public.members m where m.id = app_private.current_member_id();
     if not found then
-        raise exception 'no member of an organization behind this token'
-            using errcode = '42501', hint = 'The token needs app_metadata.organization_id and a linked member.';
+        perform app_private.refuse('no_member', 'slots');
     end if;
     if member.status <> 'active' then
-        raise exception 'The membership is %: only active members can book.', member.status using errcode = 'CB001';
+        perform app_private.refuse('member_not_active', '', array[member.status::text]);
     end if;
     select * into branch from public.branches b
     where b.id = p_branch_id and b.organization_id = member.organization_id;
     if not found then
-        raise exception 'unknown branch %', p_branch_id using errcode = 'P0002';
+        perform app_private.refuse('not_found', 'branch', array[p_branch_id::text]);
     end if;
     if p_start_date is null or p_end_date is null then
-        raise exception 'start and end dates are required' using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'required');
     end if;
     branch_today := (now() at time zone branch.time_zone)::date;
     if p_start_date < branch_today then
-        raise exception 'start date % is in the past (today is % at the branch)', p_start_date, branch_today
-            using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'past', array[p_start_date::text, branch_today::text]);
     end if;
     if p_end_date >= p_start_date and p_end_date - p_start_date + 1 > member_max_days then
-        raise exception 'range of % days is longer than the limit of % days',
-            p_end_date - p_start_date + 1, member_max_days using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'longer_than_limit',
+            array[(p_end_date - p_start_date + 1)::text, member_max_days::text]);
     end if;
     select coalesce(max(coalesce(s.booking_window_days, default_window_days)), default_window_days)
     into window_days
@@ -245,8 +248,8 @@ begin
     left join public.benefit_settings s on s.facility_id = f.id
     where f.branch_id = branch.id and f.is_active and not f.under_maintenance;
     if greatest(p_start_date, p_end_date) > branch_today + window_days then
-        raise exception '% is beyond the booking window: slots here can be booked up to % days ahead, until %',
-            greatest(p_start_date, p_end_date), window_days, branch_today + window_days using errcode = '22023';
+        perform app_private.refuse('invalid_range', 'beyond_window',
+            array[greatest(p_start_date, p_end_date)::text, window_days::text, (branch_today + window_days)::text]);
     end if;
 
     select * into result from app_private.generate_facility_slots(

@@ -1,63 +1,159 @@
--- The booking engine: one set of rules for every door (admin, API, member app functions, and a
--- direct insert through PostgREST). Rules that refuse a booking raise these SQLSTATEs, so that
--- every caller can tell them apart (the Python services map them to the same codes):
---   CB001 member_not_active      CB006 overlapping            CB011 override_needs_reason
---   CB002 already_booked         CB007 entitlement_used_up    CB012 not_cancellable
---   CB003 started                CB008 full                   CB013 too_early
---   CB004 unavailable            CB009 not_found              55P03 busy (lock timeout: try again)
---   CB005 outside_window         CB010 no_member              CB014 override_not_allowed
---   CB015 not_full (a waitlist place inserted directly while places remain)
---   CB016 not_movable (an UPDATE moving a booking to another member, item or organization)
--- The file can be run again (every object is created "or replace"): a migration that changes the
--- engine runs it again, so this file stays the one definition.
+-- Frozen from bookings/sql/engine/ by 'manage.py freeze_sql'. Never edit: a new version is a new migration.
 
--- What is being booked, whichever kind: a recovery slot ('slot') or a class ('class').
--- PL/pgSQL rather than SQL throughout the engine: its plans are kept for the session, where a SQL
--- function's would be made again on every call, inside every booking.
-create or replace function app_private.booking_item(
-    p_kind text,
-    p_item_id uuid,
-    out organization_id uuid,
-    out branch_id uuid,
-    out time_zone text,
-    out starts_at timestamptz,
-    out ends_at timestamptz,
-    out capacity integer,
-    out closed_reason text,
-    out window_days integer,
-    out cutoff_minutes integer,
-    out benefit_kind text,
-    out title text
-)
-    language plpgsql stable
+-- bookings/sql/engine/05_constants.sql
+-- Generated from bookings/models.py (manage.py freeze_sql writes it): do not edit.
+create or replace function app_private.place_holding_statuses() returns text[]
+    language plpgsql immutable
     set search_path = ''
 as $$
 begin
-    if p_kind = 'slot' then
-        select s.organization_id, f.branch_id, b.time_zone, s.starts_at, s.ends_at, s.capacity,
-               case when not f.is_active then 'the facility is closed'
-                    when f.under_maintenance then 'the facility is under maintenance' end,
-               coalesce(st.booking_window_days, 7), coalesce(st.cancellation_cutoff_minutes, 120), 'recovery', f.name
-        into organization_id, branch_id, time_zone, starts_at, ends_at, capacity, closed_reason, window_days,
-             cutoff_minutes, benefit_kind, title
-        from public.benefit_slots s
-        join public.facilities f on f.id = s.facility_id
-        join public.branches b on b.id = f.branch_id
-        left join public.benefit_settings st on st.facility_id = f.id
-        where s.id = p_item_id;
-    elsif p_kind = 'class' then
-        select c.organization_id, c.branch_id, b.time_zone, c.starts_at, c.ends_at, c.capacity,
-               case when c.is_cancelled then 'the class is cancelled' end, null::integer, 60, 'class', c.title
-        into organization_id, branch_id, time_zone, starts_at, ends_at, capacity, closed_reason, window_days,
-             cutoff_minutes, benefit_kind, title
-        from public.classes c
-        join public.branches b on b.id = c.branch_id
-        where c.id = p_item_id;
-    end if;
+    return array['confirmed', 'attended', 'no_show'];
 end
 $$;
 
--- Places taken: bookings that hold one (confirmed, attended, no-show).
+create or replace function app_private.class_cancellation_cutoff_minutes() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 60;
+end
+$$;
+
+-- bookings/sql/engine/10_relations.sql
+-- The booking engine (bookings/sql/engine/, frozen into the migration that installs each
+-- version): one set of rules for every door (admin, API, member app functions, and a direct
+-- insert through PostgREST). Refusals are the rules of config/rules.py, raised by their code
+-- through app_private.refuse (clubs/sql/platform/).
+--
+-- This file: the two relations everything reads. Recovery slots and classes are two tables, and
+-- so are their bookings (the member app's tables keep their names and columns), but what is
+-- booked is one thing, "a bookable item", and so is "a booking of an item". The engine and the
+-- Python side read only these; the two-table fork remains where a row is written
+-- (50_writes.sql). Both are views in app_private: no API role may read them (the member app
+-- reads its own tables under row-level security), and the engine's functions read them with
+-- their owner's rights.
+
+-- Every bookable item: a recovery slot (kind 'slot') or a class (kind 'class'). `kind` is a
+-- constant of each branch of the union, so a query asking for one kind reads one table.
+-- places_taken counts the bookings that hold a place (app_private.place_holding_statuses).
+create or replace view app_private.bookable_items as
+select
+    'slot'::text as kind,
+    s.id,
+    s.organization_id,
+    f.branch_id,
+    b.time_zone,
+    f.name::text as title,
+    s.facility_id,
+    ''::text as instructor,
+    s.starts_at,
+    s.ends_at,
+    s.capacity::integer as capacity,
+    (select count(*)::integer from public.benefit_bookings bb
+     where bb.slot_id = s.id and bb.status = any(app_private.place_holding_statuses())) as places_taken,
+    case when not f.is_active then 'the facility is closed'
+         when f.under_maintenance then 'the facility is under maintenance' end as closed_reason,
+    coalesce(st.booking_window_days, (app_private.facility_defaults()).booking_window_days)::integer as window_days,
+    coalesce(st.cancellation_cutoff_minutes, (app_private.facility_defaults()).cancellation_cutoff_minutes)::integer
+        as cutoff_minutes,
+    'recovery'::text as benefit_kind
+from public.benefit_slots s
+join public.facilities f on f.id = s.facility_id
+join public.branches b on b.id = f.branch_id
+left join public.benefit_settings st on st.facility_id = f.id
+union all
+select
+    'class'::text,
+    c.id,
+    c.organization_id,
+    c.branch_id,
+    b.time_zone,
+    c.title::text,
+    null::uuid,
+    c.instructor::text,
+    c.starts_at,
+    c.ends_at,
+    c.capacity::integer,
+    (select count(*)::integer from public.class_bookings cb
+     where cb.class_id = c.id and cb.status = any(app_private.place_holding_statuses())),
+    case when c.is_cancelled then 'the class is cancelled' end,
+    null::integer,  -- classes open for booking as soon as they are scheduled
+    app_private.class_cancellation_cutoff_minutes(),
+    'class'::text
+from public.classes c
+join public.branches b on b.id = c.branch_id;
+
+-- Every booking of an item, with the item's kind, branch, time and title. Left joins on primary keys, so
+-- a query that reads no item column does not read the item's table at all (the planner removes
+-- such a join); the foreign keys guarantee the item is there.
+create or replace view app_private.item_bookings as
+select
+    'slot'::text as kind,
+    bb.id,
+    bb.slot_id as item_id,
+    bb.organization_id,
+    bb.member_id,
+    bb.status::text as status,
+    bb.created_at,
+    bb.checked_in_at,
+    bb.capacity_override,
+    bb.is_late_cancellation,
+    'recovery'::text as benefit_kind,
+    f.branch_id,
+    br.time_zone,
+    s.starts_at,
+    s.ends_at,
+    f.name::text as title
+from public.benefit_bookings bb
+left join public.benefit_slots s on s.id = bb.slot_id
+left join public.facilities f on f.id = s.facility_id
+left join public.branches br on br.id = f.branch_id
+union all
+select
+    'class'::text,
+    cb.id,
+    cb.class_id,
+    cb.organization_id,
+    cb.member_id,
+    cb.status::text,
+    cb.created_at,
+    cb.checked_in_at,
+    cb.capacity_override,
+    cb.is_late_cancellation,
+    'class'::text,
+    c.branch_id,
+    br.time_zone,
+    c.starts_at,
+    c.ends_at,
+    c.title::text
+from public.class_bookings cb
+left join public.classes c on c.id = cb.class_id
+left join public.branches br on br.id = c.branch_id;
+
+revoke all on app_private.bookable_items, app_private.item_bookings from public, anon, authenticated, service_role;
+
+-- bookings/sql/engine/20_helpers.sql
+-- Reads the rules, locks and writes share, all on the two relations of 10_relations.sql.
+-- PL/pgSQL rather than SQL throughout the engine: its plans are kept for the session, where a SQL
+-- function's would be made again on every call, inside every booking.
+
+-- One bookable item by kind and id (all nulls when there is none, which the rules answer as "not
+-- found").
+create or replace function app_private.booking_item(p_kind text, p_item_id uuid)
+    returns app_private.bookable_items
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    item app_private.bookable_items;
+begin
+    select * into item from app_private.bookable_items i where i.kind = p_kind and i.id = p_item_id;
+    return item;
+end
+$$;
+
+-- Places taken: bookings that hold one, but for the booking being judged.
 create or replace function app_private.places_taken(p_kind text, p_item_id uuid, p_ignore_booking uuid default null)
     returns integer
     language plpgsql stable
@@ -66,15 +162,9 @@ as $$
 declare
     taken integer;
 begin
-    if p_kind = 'slot' then
-        select count(*) into taken from public.benefit_bookings
-        where slot_id = p_item_id and status in ('confirmed', 'attended', 'no_show')
-          and id is distinct from p_ignore_booking;
-    else
-        select count(*) into taken from public.class_bookings
-        where class_id = p_item_id and status in ('confirmed', 'attended', 'no_show')
-          and id is distinct from p_ignore_booking;
-    end if;
+    select count(*) into taken from app_private.item_bookings b
+    where b.kind = p_kind and b.item_id = p_item_id and b.status = any(app_private.place_holding_statuses())
+      and b.id is distinct from p_ignore_booking;
     return taken;
 end
 $$;
@@ -101,21 +191,15 @@ begin
     period_start := date_trunc(period, p_moment at time zone p_time_zone)::date;
     first_moment := period_start::timestamp at time zone p_time_zone;
     last_moment := (period_start::timestamp + ('1 ' || period)::interval) at time zone p_time_zone;
-    if p_benefit_kind = 'recovery' then
-        select count(*)::integer into used
-        from public.benefit_bookings b join public.benefit_slots s on s.id = b.slot_id
-        where b.member_id = p_member_id and b.status in ('confirmed', 'attended', 'no_show')
-          and s.starts_at >= first_moment and s.starts_at < last_moment and b.id is distinct from p_ignore_booking;
-    else
-        select count(*)::integer into used
-        from public.class_bookings b join public.classes c on c.id = b.class_id
-        where b.member_id = p_member_id and b.status in ('confirmed', 'attended', 'no_show')
-          and c.starts_at >= first_moment and c.starts_at < last_moment and b.id is distinct from p_ignore_booking;
-    end if;
+    select count(*)::integer into used
+    from app_private.item_bookings b
+    where b.member_id = p_member_id and b.benefit_kind = p_benefit_kind
+      and b.status = any(app_private.place_holding_statuses())
+      and b.starts_at >= first_moment and b.starts_at < last_moment and b.id is distinct from p_ignore_booking;
 end
 $$;
 
--- The same, for the period of a slot or class about to be booked.
+-- The same, for the period of an item about to be booked.
 create or replace function app_private.entitlement_use(
     p_kind text, p_item_id uuid, p_member_id uuid, p_ignore_booking uuid default null,
     out used integer, out quota integer, out period text
@@ -124,10 +208,9 @@ create or replace function app_private.entitlement_use(
     set search_path = ''
 as $$
 declare
-    item record;
+    item app_private.bookable_items := app_private.booking_item(p_kind, p_item_id);
     use record;
 begin
-    select * into item from app_private.booking_item(p_kind, p_item_id);
     select * into use from app_private.entitlement_period_use(
         p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
     used := use.used;
@@ -136,107 +219,16 @@ begin
 end
 $$;
 
--- Every reason a booking would be refused, not only the first, so the concierge page can answer
--- "why can't this member book?" in one look. `overridable` marks what a manager may set aside.
-create or replace function app_private.booking_refusals(
-    p_kind text,
-    p_item_id uuid,
-    p_member_id uuid,
-    p_ignore_booking uuid default null
-) returns table (code text, sqlstate text, message text, overridable boolean)
+-- Which kind of item a booking is of: 'slot', 'class', or null for an unknown id.
+create or replace function app_private.booking_kind(p_booking_id uuid) returns text
     language plpgsql stable
     set search_path = ''
 as $$
 declare
-    item record;
-    member public.members%rowtype;
-    taken integer;
-    local_start timestamp;
-    use record;
-    clash text;
-    things text := case p_kind when 'slot' then 'recovery sessions' else 'classes' end;
+    kind text;
 begin
-    select * into item from app_private.booking_item(p_kind, p_item_id);
-    select * into member from public.members m where m.id = p_member_id;
-    if item.starts_at is null or member.id is null or member.organization_id <> item.organization_id then
-        return query select 'not_found', 'CB009', 'That slot, class or member does not exist here.', false;
-        return;
-    end if;
-    local_start := item.starts_at at time zone item.time_zone;
-    if member.status <> 'active' then
-        return query select 'member_not_active', 'CB001',
-            format('The membership is %s: only active members can book.', member.status), false;
-    end if;
-    if item.closed_reason is not null then
-        return query select 'unavailable', 'CB004', format('Not bookable: %s.', item.closed_reason), false;
-    end if;
-    if item.starts_at <= now() then
-        return query select 'started', 'CB003', 'It has already started or is over.', false;
-    end if;
-    if item.window_days is not null
-       and local_start::date > (now() at time zone item.time_zone)::date + item.window_days then
-        return query select 'outside_window', 'CB005',
-            format('Too far ahead: bookable %s days in advance, from %s.', item.window_days,
-                   to_char(local_start::date - item.window_days, 'Dy DD Mon')), false;
-    end if;
-    if exists (
-        select from public.benefit_bookings b
-        where p_kind = 'slot' and b.slot_id = p_item_id and b.member_id = p_member_id
-          and b.status <> 'cancelled' and b.id is distinct from p_ignore_booking
-        union all
-        select from public.class_bookings b
-        where p_kind = 'class' and b.class_id = p_item_id and b.member_id = p_member_id
-          and b.status <> 'cancelled' and b.id is distinct from p_ignore_booking
-    ) then
-        return query select 'already_booked', 'CB002', 'The member already has a booking for this.', false;
-    end if;
-    select other.title || ' at ' || to_char(other.starts_at at time zone item.time_zone, 'HH24:MI') into clash
-    from (
-        select f.name as title, s.starts_at
-        from public.benefit_bookings b
-        join public.benefit_slots s on s.id = b.slot_id join public.facilities f on f.id = s.facility_id
-        where b.member_id = p_member_id and b.status = 'confirmed' and b.id is distinct from p_ignore_booking
-          and s.starts_at < item.ends_at and s.ends_at > item.starts_at
-          and not (p_kind = 'slot' and s.id = p_item_id)
-        union all
-        select c.title, c.starts_at
-        from public.class_bookings b join public.classes c on c.id = b.class_id
-        where b.member_id = p_member_id and b.status = 'confirmed' and b.id is distinct from p_ignore_booking
-          and c.starts_at < item.ends_at and c.ends_at > item.starts_at
-          and not (p_kind = 'class' and c.id = p_item_id)
-    ) other
-    order by other.starts_at
-    limit 1;
-    if clash is not null then
-        return query select 'overlapping', 'CB006', format('The member is already booked at that time: %s.', clash), false;
-    end if;
-    select * into use from app_private.entitlement_period_use(
-        p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
-    if use.quota is not null and use.used >= use.quota then
-        return query select 'entitlement_used_up', 'CB007',
-            format('%s of %s %s used this %s.', use.used, use.quota, things, use.period), true;
-    end if;
-    taken := app_private.places_taken(p_kind, p_item_id, p_ignore_booking);
-    if taken >= item.capacity then
-        return query select 'full', 'CB008',
-            format('Full: %s of %s places taken. The member can join the waitlist.', taken, item.capacity), true;
-    end if;
-end
-$$;
-
--- Serialise everything that counts places for one slot or class, then for one member: always in
--- that order, so concurrent bookings cannot deadlock. Transaction-scoped advisory locks (keyed by
--- kind and id) rather than row locks: they write nothing, yet every door takes the same ones. The
--- caller's lock_timeout bounds the wait (a refusal with SQLSTATE 55P03, "busy, try again").
--- Nothing turns the locks off (the race test installs its unlocked version in the test database).
-create or replace function app_private.lock_booking_rows(p_kind text, p_item_id uuid, p_member_id uuid)
-    returns void
-    language plpgsql volatile
-    set search_path = ''
-as $$
-begin
-    perform pg_advisory_xact_lock(case p_kind when 'slot' then 7471 else 7472 end, hashtext(p_item_id::text));
-    perform pg_advisory_xact_lock(7473, hashtext(p_member_id::text));
+    select b.kind into kind from app_private.item_bookings b where b.id = p_booking_id;
+    return kind;
 end
 $$;
 
@@ -266,15 +258,206 @@ begin
 end
 $$;
 
-create or replace function app_private.raise_refusal(p_code text, p_sqlstate text, p_message text)
+-- What a manager's override records it set aside, for each overridable rule.
+create or replace function app_private.overridden_rule(p_code text) returns text
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return case p_code when 'full' then 'capacity' when 'entitlement_used_up' then 'entitlement' end;
+end
+$$;
+
+-- bookings/sql/engine/30_rules.sql
+-- The booking rules: every reason a booking would be refused, not only the first, so the concierge
+-- page can answer "why can't this member book?" in one look. `overridable` marks what a manager
+-- may set aside. The codes, SQLSTATEs and messages are the registry's (config/rules.py).
+create or replace function app_private.booking_refusals(
+    p_kind text,
+    p_item_id uuid,
+    p_member_id uuid,
+    p_ignore_booking uuid default null
+) returns table (code text, sqlstate text, message text, overridable boolean)
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    item app_private.bookable_items := app_private.booking_item(p_kind, p_item_id);
+    member public.members%rowtype;
+    taken integer;
+    local_start timestamp;
+    use record;
+    clash text;
+    things text := case p_kind when 'slot' then 'recovery sessions' else 'classes' end;
+begin
+    select * into member from public.members m where m.id = p_member_id;
+    if item.id is null or member.id is null or member.organization_id <> item.organization_id then
+        return query select 'not_found', r.sqlstate, r.message, false from app_private.refusal('not_found') r;
+        return;
+    end if;
+    local_start := item.starts_at at time zone item.time_zone;
+    if member.status <> 'active' then
+        return query select 'member_not_active', r.sqlstate, r.message, false
+            from app_private.refusal('member_not_active', '', array[member.status::text]) r;
+    end if;
+    if item.closed_reason is not null then
+        return query select 'unavailable', r.sqlstate, r.message, false
+            from app_private.refusal('unavailable', '', array[item.closed_reason]) r;
+    end if;
+    if item.starts_at <= now() then
+        return query select 'started', r.sqlstate, r.message, false from app_private.refusal('started') r;
+    end if;
+    if item.window_days is not null
+       and local_start::date > (now() at time zone item.time_zone)::date + item.window_days then
+        return query select 'outside_window', r.sqlstate, r.message, false
+            from app_private.refusal('outside_window', '',
+                array[item.window_days::text, to_char(local_start::date - item.window_days, 'Dy DD Mon')]) r;
+    end if;
+    if exists (
+        select from app_private.item_bookings b
+        where b.kind = p_kind and b.item_id = p_item_id and b.member_id = p_member_id
+          and b.status <> 'cancelled' and b.id is distinct from p_ignore_booking
+    ) then
+        return query select 'already_booked', r.sqlstate, r.message, false from app_private.refusal('already_booked') r;
+    end if;
+    select b.title || ' at ' || to_char(b.starts_at at time zone item.time_zone, 'HH24:MI') into clash
+    from app_private.item_bookings b
+    where b.member_id = p_member_id and b.status = 'confirmed' and b.id is distinct from p_ignore_booking
+      and b.starts_at < item.ends_at and b.ends_at > item.starts_at
+      and not (b.kind = p_kind and b.item_id = p_item_id)
+    order by b.starts_at
+    limit 1;
+    if clash is not null then
+        return query select 'overlapping', r.sqlstate, r.message, false
+            from app_private.refusal('overlapping', '', array[clash]) r;
+    end if;
+    select * into use from app_private.entitlement_period_use(
+        p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
+    if use.quota is not null and use.used >= use.quota then
+        return query select 'entitlement_used_up', r.sqlstate, r.message, true
+            from app_private.refusal('entitlement_used_up', '',
+                array[app_private.n_of_m(use.used, use.quota), things, use.period]) r;
+    end if;
+    taken := app_private.places_taken(p_kind, p_item_id, p_ignore_booking);
+    if taken >= item.capacity then
+        return query select 'full', r.sqlstate, r.message, true
+            from app_private.refusal('full', '', array[app_private.n_of_m(taken, item.capacity)]) r;
+    end if;
+end
+$$;
+
+-- bookings/sql/engine/40_locks.sql
+-- Serialise everything that counts places for one item, then for one member: always in that
+-- order, so concurrent bookings cannot deadlock. Transaction-scoped advisory locks (the spaces
+-- 'slot' or 'class', then 'member', of app_private.lock_space) rather than row locks: they write
+-- nothing, yet every door takes the same ones. The caller's lock_timeout bounds the wait (the
+-- "busy" rule, SQLSTATE 55P03). Nothing turns the locks off (the race test installs its unlocked
+-- version in the test database).
+create or replace function app_private.lock_booking_rows(p_kind text, p_item_id uuid, p_member_id uuid)
     returns void
     language plpgsql volatile
     set search_path = ''
 as $$
 begin
-    raise exception using message = p_message, errcode = p_sqlstate, detail = p_code;
+    perform app_private.take_lock(p_kind, p_item_id::text);
+    perform app_private.take_lock('member', p_member_id::text);
 end
 $$;
+
+-- bookings/sql/engine/50_writes.sql
+-- Where a booking row is written: the only place the engine names the two booking tables. Every
+-- other function reads app_private.item_bookings.
+
+-- A new booking of an item, with the override's record when a manager set rules aside.
+create or replace function app_private.insert_booking(
+    p_kind text,
+    p_booking_id uuid,
+    p_organization_id uuid,
+    p_member_id uuid,
+    p_item_id uuid,
+    p_status text,
+    p_channel text,
+    p_booked_by_user_id integer,
+    p_override_code text,
+    p_override_note text,
+    p_overridden_rules text[],
+    p_capacity_at_booking integer,
+    p_places_taken_before integer
+) returns void
+    language plpgsql volatile
+    set search_path = ''
+as $$
+declare
+    overridden boolean := cardinality(p_overridden_rules) > 0;
+begin
+    if p_kind = 'slot' then
+        insert into public.benefit_bookings (
+            id, organization_id, member_id, slot_id, status, channel, booked_by_user_id, capacity_override,
+            override_reason_code, override_reason, overridden_rules, capacity_at_booking, places_taken_before
+        ) values (
+            p_booking_id, p_organization_id, p_member_id, p_item_id, p_status, p_channel, p_booked_by_user_id,
+            overridden, p_override_code, p_override_note, p_overridden_rules, p_capacity_at_booking,
+            p_places_taken_before
+        );
+    else
+        insert into public.class_bookings (
+            id, organization_id, member_id, class_id, status, channel, booked_by_user_id, capacity_override,
+            override_reason_code, override_reason, overridden_rules, capacity_at_booking, places_taken_before
+        ) values (
+            p_booking_id, p_organization_id, p_member_id, p_item_id, p_status, p_channel, p_booked_by_user_id,
+            overridden, p_override_code, p_override_note, p_overridden_rules, p_capacity_at_booking,
+            p_places_taken_before
+        );
+    end if;
+end
+$$;
+
+-- Lock a booking's row until the end of the transaction; its status now (null: no such booking).
+create or replace function app_private.lock_booking(p_kind text, p_booking_id uuid) returns text
+    language plpgsql volatile
+    set search_path = ''
+as $$
+declare
+    current_status text;
+begin
+    if p_kind = 'slot' then
+        select b.status into current_status from public.benefit_bookings b where b.id = p_booking_id for update;
+    else
+        select b.status into current_status from public.class_bookings b where b.id = p_booking_id for update;
+    end if;
+    return current_status;
+end
+$$;
+
+-- A booking's new status, with what goes with it: when it was cancelled (and whether late), when
+-- the member checked in.
+create or replace function app_private.set_booking_status(
+    p_kind text, p_booking_id uuid, p_status text, p_late boolean default false
+) returns void
+    language plpgsql volatile
+    set search_path = ''
+as $$
+declare
+    cancelled_now timestamptz := case when p_status = 'cancelled' then now() end;
+    checked_in_now timestamptz := case when p_status = 'attended' then now() end;
+begin
+    if p_kind = 'slot' then
+        update public.benefit_bookings b
+        set status = p_status, updated_at = now(), cancelled_at = cancelled_now,
+            is_late_cancellation = p_late, checked_in_at = checked_in_now
+        where b.id = p_booking_id;
+    else
+        update public.class_bookings b
+        set status = p_status, updated_at = now(), cancelled_at = cancelled_now,
+            is_late_cancellation = p_late, checked_in_at = checked_in_now
+        where b.id = p_booking_id;
+    end if;
+end
+$$;
+
+-- bookings/sql/engine/60_triggers.sql
+-- The triggers on the booking tables: whoever writes a row (the engine, a member through
+-- PostgREST, server code with the service key), the same rules hold and the trail records it.
 
 -- How the rules trigger knows a row comes from app_private.book, which has checked every rule
 -- under the same locks a moment before: book marks the booking's id here, in its own transaction,
@@ -315,7 +498,6 @@ create or replace function app_private.refuse_rows_of_others() returns trigger
     set search_path = ''
 as $$
 begin
-    -- "this row is mine and my organization's", before any rule can answer about anyone else
     if row_security_active(tg_relid) and (new.member_id is distinct from app_private.current_member_id()
             or new.organization_id is distinct from app_private.jwt_organization_id()) then
         raise exception using errcode = '42501',
@@ -331,10 +513,11 @@ create or replace trigger class_bookings_member_owns_row before insert on public
     for each row execute function app_private.refuse_rows_of_others();
 
 -- Every insert, and every change of status into one that holds a place or waits for one, passes
--- these rules, whoever writes the row: so a direct insert through PostgREST cannot overbook
--- either, and joins a waitlist only as the engine would (the item full, entitlements counted).
--- Definer rights, so that the rules count every booking, not only those the writer's policies
--- let it see.
+-- the rules, whoever writes the row: so a direct insert through PostgREST cannot overbook either,
+-- and joins a waitlist only as the engine would (the item full, entitlements counted). A row
+-- app_private.book wrote (checked a moment ago, under the same locks, its override recorded) is
+-- not judged again. Definer rights, so that the rules count every booking, not only those the
+-- writer's policies let it see. Arguments: the item's kind and the column naming the item.
 create or replace function app_private.enforce_booking_rules() returns trigger
     language plpgsql
     security definer
@@ -344,21 +527,15 @@ as $$
 declare
     kind text := tg_argv[0];
     item_id uuid;
-    holds_place boolean := new.status in ('confirmed', 'attended', 'no_show');
+    holding_statuses text[] := app_private.place_holding_statuses();
+    holds_place boolean := new.status = any(holding_statuses);
     refusal record;
     overridden text[] := '{}'::text[];
     is_full boolean := false;
-    item record;
 begin
     if tg_op = 'INSERT' and app_private.written_by_engine(new.id) then
-        -- app_private.book checked every rule a moment ago, under the same locks; the row it
-        -- inserts only needs the override bookkeeping below
-        holds_place := holds_place and new.capacity_override;
-        if not holds_place then
-            return new;
-        end if;
-    elsif tg_op = 'UPDATE'
-          and (new.status = old.status or (old.status in ('confirmed', 'attended', 'no_show') and holds_place)) then
+        return new;
+    elsif tg_op = 'UPDATE' and (new.status = old.status or (old.status = any(holding_statuses) and holds_place)) then
         return new;
     elsif not (holds_place or new.status = 'waitlisted') then
         return new;  -- cancelled, or a status the table's check constraint refuses
@@ -369,10 +546,9 @@ begin
         if refusal.overridable and new.capacity_override and holds_place then
             -- a manager's recorded decision
             if not app_private.staff_may_override(new.booked_by_user_id) then
-                perform app_private.raise_refusal('override_not_allowed', 'CB014',
-                    'Only staff with the override permission may override.');
+                perform app_private.refuse('override_not_allowed');
             end if;
-            overridden := overridden || case refusal.code when 'full' then 'capacity' else 'entitlement' end;
+            overridden := overridden || app_private.overridden_rule(refusal.code);
             continue;
         end if;
         if refusal.code = 'full' and not holds_place then
@@ -382,13 +558,11 @@ begin
         perform app_private.raise_refusal(refusal.code, refusal.sqlstate, refusal.message);
     end loop;
     if not holds_place and not is_full then
-        perform app_private.raise_refusal('not_full', 'CB015',
-            'There are places left: book it rather than join the waitlist.');
+        perform app_private.refuse('not_full');
     end if;
     if new.capacity_override and holds_place then
-        item := app_private.booking_item(kind, item_id);
         new.overridden_rules := overridden;
-        new.capacity_at_booking := item.capacity;
+        new.capacity_at_booking := (app_private.booking_item(kind, item_id)).capacity;
         new.places_taken_before := app_private.places_taken(kind, item_id, new.id);
     end if;
     return new;
@@ -411,8 +585,7 @@ begin
     if new.member_id is distinct from old.member_id
             or new.organization_id is distinct from old.organization_id
             or (to_jsonb(new) ->> tg_argv[0]) is distinct from (to_jsonb(old) ->> tg_argv[0]) then
-        perform app_private.raise_refusal('not_movable', 'CB016',
-            'A booking cannot be moved to another member or item: cancel it and book again.');
+        perform app_private.refuse('not_movable');
     end if;
     return new;
 end
@@ -463,9 +636,12 @@ create or replace trigger benefit_bookings_audit_direct after insert on public.b
 create or replace trigger class_bookings_audit_direct after insert on public.class_bookings
     for each row execute function app_private.audit_direct_booking('class', 'class_id');
 
--- Book: the one implementation behind the admin's concierge flow, the API, and the member app's
--- functions. Confirms while places remain; when full, either a manager's override (with a reason
--- code and note, recorded with the capacity before and after) or, if asked, the waitlist.
+-- bookings/sql/engine/70_book_cancel_attendance.sql
+-- The use cases: book, cancel (promoting the waitlist), check-in and no-show. One implementation
+-- behind the admin's concierge flow, the API, the commands and the member app's functions.
+
+-- Book: confirms while places remain; when full, either a manager's override (with a reason code
+-- and note, recorded with the capacity and the places taken before) or, if asked, the waitlist.
 -- Definer rights, so that whoever may call it (Django's connection, the service key, the member
 -- app's functions) marks its row in app_private.booking_engine_writes, which they cannot write.
 create or replace function app_private.book(
@@ -495,20 +671,19 @@ create or replace function app_private.book(
 as $$
 declare
     new_id uuid := gen_random_uuid();
-    item record;
+    item app_private.bookable_items := app_private.booking_item(p_kind, p_item_id);
     refusal record;
     set_aside text[] := '{}'::text[];
     full_refusal record;
     new_status text := 'confirmed';
     override boolean := false;
-    booking record;
+    overridden text[] := '{}'::text[];
+    taken_before integer;
+    note text := btrim(coalesce(p_override_note, ''));
 begin
     if coalesce(p_override_code, '') <> '' and not app_private.staff_may_override(p_booked_by_user_id) then
-        perform app_private.raise_refusal('override_not_allowed', 'CB014',
-            'Only staff with the override permission may override.');
+        perform app_private.refuse('override_not_allowed');
     end if;
-    -- select into, not :=, so that a missing item reads as nulls and becomes a "not found" refusal
-    select * into item from app_private.booking_item(p_kind, p_item_id);
     perform app_private.lock_booking_rows(p_kind, p_item_id, p_member_id);
     for refusal in select * from app_private.booking_refusals(p_kind, p_item_id, p_member_id) loop
         if not refusal.overridable then
@@ -521,11 +696,12 @@ begin
     end loop;
     if cardinality(set_aside) > 0 then
         if coalesce(p_override_code, '') <> '' then
-            if coalesce(btrim(p_override_note), '') = '' then
-                perform app_private.raise_refusal('override_needs_reason', 'CB011',
-                    'An override needs a note saying why.');
+            if note = '' then
+                perform app_private.refuse('override_needs_reason');
             end if;
             override := true;
+            overridden := array(select app_private.overridden_rule(code) from unnest(set_aside) code);
+            taken_before := app_private.places_taken(p_kind, p_item_id);
         elsif set_aside = array['full'] and p_join_waitlist then
             new_status := 'waitlisted';
         else
@@ -534,36 +710,17 @@ begin
     end if;
 
     insert into app_private.booking_engine_writes (booking_id) values (new_id);
-    if p_kind = 'slot' then
-        insert into public.benefit_bookings as b (
-            id, organization_id, member_id, slot_id, status, channel, booked_by_user_id, capacity_override,
-            override_reason_code, override_reason
-        ) values (
-            new_id, item.organization_id, p_member_id, p_item_id, new_status, p_channel,
-            p_booked_by_user_id, override, case when override then p_override_code else '' end,
-            case when override then btrim(p_override_note) else '' end
-        )
-        returning b.id, b.status, b.capacity_override, b.overridden_rules, b.places_taken_before,
-                  b.capacity_at_booking into booking;
-    else
-        insert into public.class_bookings as b (
-            id, organization_id, member_id, class_id, status, channel, booked_by_user_id, capacity_override,
-            override_reason_code, override_reason
-        ) values (
-            new_id, item.organization_id, p_member_id, p_item_id, new_status, p_channel,
-            p_booked_by_user_id, override, case when override then p_override_code else '' end,
-            case when override then btrim(p_override_note) else '' end
-        )
-        returning b.id, b.status, b.capacity_override, b.overridden_rules, b.places_taken_before,
-                  b.capacity_at_booking into booking;
-    end if;
-
+    perform app_private.insert_booking(
+        p_kind, new_id, item.organization_id, p_member_id, p_item_id, new_status, p_channel, p_booked_by_user_id,
+        case when override then p_override_code else '' end, case when override then note else '' end,
+        overridden, case when override then item.capacity end, taken_before
+    );
     perform app_private.audit_record(
         p_action => case when override then 'booking.capacity_overridden'
                          when new_status = 'waitlisted' then 'booking.waitlisted'
                          else 'booking.created' end,
         p_entity_type => 'booking',
-        p_entity_id => booking.id::text,
+        p_entity_id => new_id::text,
         p_source => p_source,
         p_actor_type => p_actor_type,
         p_actor_id => p_actor_id,
@@ -571,19 +728,19 @@ begin
         p_organization_id => item.organization_id,
         p_new_values => jsonb_strip_nulls(jsonb_build_object(
             'kind', p_kind, 'item', p_item_id, 'title', item.title, 'starts_at', item.starts_at,
-            'status', booking.status, 'channel', p_channel,
-            'overridden_rules', case when override then to_jsonb(booking.overridden_rules) end,
-            'places', case when override then format('%s of %s', booking.places_taken_before + 1, booking.capacity_at_booking) end
+            'status', new_status, 'channel', p_channel,
+            'overridden_rules', case when override then to_jsonb(overridden) end,
+            'places', case when override then app_private.n_of_m(taken_before + 1, item.capacity) end
         )),
-        p_reason => case when override then p_override_code || ': ' || btrim(p_override_note) else '' end,
+        p_reason => case when override then p_override_code || ': ' || note else '' end,
         p_member_id => p_member_id,
         p_branch_id => item.branch_id,
         p_request_id => p_request_id,
         p_ip_address => p_ip_address,
         p_user_agent => p_user_agent
     );
-    return query select booking.id, booking.status::text, booking.capacity_override, booking.overridden_rules::text[],
-                        booking.places_taken_before::integer, booking.capacity_at_booking::integer;
+    return query select new_id, new_status, override, overridden,
+                        taken_before, case when override then item.capacity end;
 end
 $$;
 
@@ -610,8 +767,8 @@ create or replace function app_private.cancel_booking(
 as $$
 declare
     booking record;
-    item record;
-    item_id uuid;
+    item app_private.bookable_items;
+    was_status text;
     was_holding boolean;
     is_late boolean;
     candidate record;
@@ -620,55 +777,32 @@ declare
     promoted uuid;
     promoted_member uuid;
 begin
-    if p_kind = 'slot' then
-        select b.id, b.member_id, b.status, b.slot_id as item_id into booking
-        from public.benefit_bookings b where b.id = p_booking_id;
-    else
-        select b.id, b.member_id, b.status, b.class_id as item_id into booking
-        from public.class_bookings b where b.id = p_booking_id;
-    end if;
+    select b.id, b.member_id, b.item_id into booking
+    from app_private.item_bookings b where b.kind = p_kind and b.id = p_booking_id;
     if booking.id is null or (p_only_member_id is not null and booking.member_id <> p_only_member_id) then
-        perform app_private.raise_refusal('not_found', 'CB009', 'That booking does not exist.');
+        perform app_private.refuse('not_found', 'booking');
     end if;
-    item_id := booking.item_id;
-    perform app_private.lock_booking_rows(p_kind, item_id, booking.member_id);
-    -- read again under the lock: a concurrent cancel may have won
-    if p_kind = 'slot' then
-        select b.status into booking.status from public.benefit_bookings b where b.id = p_booking_id for update;
-    else
-        select b.status into booking.status from public.class_bookings b where b.id = p_booking_id for update;
+    perform app_private.lock_booking_rows(p_kind, booking.item_id, booking.member_id);
+    -- read under the locks: a concurrent cancel may have won
+    was_status := app_private.lock_booking(p_kind, p_booking_id);
+    if was_status not in ('confirmed', 'waitlisted') then
+        perform app_private.refuse('not_cancellable', '', array[was_status]);
     end if;
-    if booking.status not in ('confirmed', 'waitlisted') then
-        perform app_private.raise_refusal('not_cancellable', 'CB012',
-            format('Only confirmed or waitlisted bookings can be cancelled; this one is %s.', booking.status));
-    end if;
-    item := app_private.booking_item(p_kind, item_id);
-    was_holding := booking.status = 'confirmed';
+    item := app_private.booking_item(p_kind, booking.item_id);
+    was_holding := was_status = 'confirmed';
     is_late := was_holding and now() > item.starts_at - make_interval(mins => item.cutoff_minutes);
-
-    if p_kind = 'slot' then
-        update public.benefit_bookings b set status = 'cancelled', cancelled_at = now(), updated_at = now(),
-            is_late_cancellation = is_late where b.id = p_booking_id;
-    else
-        update public.class_bookings b set status = 'cancelled', cancelled_at = now(), updated_at = now(),
-            is_late_cancellation = is_late where b.id = p_booking_id;
-    end if;
+    perform app_private.set_booking_status(p_kind, p_booking_id, 'cancelled', is_late);
 
     if was_holding and item.starts_at > now() then
         for candidate in
             select w.id, w.member_id, m.first_name || ' ' || m.last_name as name
-            from (
-                select b.id, b.member_id, b.created_at from public.benefit_bookings b
-                where p_kind = 'slot' and b.slot_id = item_id and b.status = 'waitlisted'
-                union all
-                select b.id, b.member_id, b.created_at from public.class_bookings b
-                where p_kind = 'class' and b.class_id = item_id and b.status = 'waitlisted'
-            ) w
+            from app_private.item_bookings w
             join public.members m on m.id = w.member_id
+            where w.kind = p_kind and w.item_id = booking.item_id and w.status = 'waitlisted'
             order by w.created_at, w.id
         loop
-            perform pg_advisory_xact_lock(7473, hashtext(candidate.member_id::text));
-            select * into blocking from app_private.booking_refusals(p_kind, item_id, candidate.member_id, candidate.id)
+            perform app_private.take_lock('member', candidate.member_id::text);
+            select * into blocking from app_private.booking_refusals(p_kind, booking.item_id, candidate.member_id, candidate.id)
             limit 1;
             if blocking.code is not null then
                 skipped := skipped || jsonb_build_object('member', candidate.name, 'booking', candidate.id,
@@ -676,11 +810,7 @@ begin
                 blocking := null;
                 continue;
             end if;
-            if p_kind = 'slot' then
-                update public.benefit_bookings b set status = 'confirmed', updated_at = now() where b.id = candidate.id;
-            else
-                update public.class_bookings b set status = 'confirmed', updated_at = now() where b.id = candidate.id;
-            end if;
+            perform app_private.set_booking_status(p_kind, candidate.id, 'confirmed');
             promoted := candidate.id;
             promoted_member := candidate.member_id;
             exit;
@@ -696,7 +826,7 @@ begin
         p_actor_id => p_actor_id,
         p_actor_label => p_actor_label,
         p_organization_id => item.organization_id,
-        p_old_values => jsonb_build_object('status', booking.status),
+        p_old_values => jsonb_build_object('status', was_status),
         p_new_values => jsonb_strip_nulls(jsonb_build_object(
             'status', 'cancelled', 'late_cancellation', is_late,
             'skipped_on_waitlist', case when promoted is null and jsonb_array_length(skipped) > 0 then skipped end
@@ -750,38 +880,27 @@ create or replace function app_private.set_attendance(
 as $$
 declare
     booking record;
-    item record;
+    was_status text;
+    item app_private.bookable_items;
     new_status text := case when p_attended then 'attended' else 'no_show' end;
 begin
-    if p_kind = 'slot' then
-        select b.id, b.member_id, b.status, b.slot_id as item_id into booking
-        from public.benefit_bookings b where b.id = p_booking_id for update;
-    else
-        select b.id, b.member_id, b.status, b.class_id as item_id into booking
-        from public.class_bookings b where b.id = p_booking_id for update;
+    was_status := app_private.lock_booking(p_kind, p_booking_id);
+    select b.member_id, b.item_id into booking
+    from app_private.item_bookings b where b.kind = p_kind and b.id = p_booking_id;
+    if was_status is null then
+        perform app_private.refuse('not_found', 'booking');
     end if;
-    if booking.id is null then
-        perform app_private.raise_refusal('not_found', 'CB009', 'That booking does not exist.');
-    end if;
-    if booking.status not in ('confirmed', 'attended', 'no_show') or booking.status = new_status then
-        perform app_private.raise_refusal('not_cancellable', 'CB012',
-            format('Only confirmed bookings can be marked %s; this one is %s.',
-                   replace(new_status, '_', '-'), booking.status));
+    if was_status not in ('confirmed', 'attended', 'no_show') or was_status = new_status then
+        perform app_private.refuse('not_cancellable', 'attendance', array[replace(new_status, '_', '-'), was_status]);
     end if;
     item := app_private.booking_item(p_kind, booking.item_id);
     if p_attended and now() < item.starts_at - interval '1 hour' then
-        perform app_private.raise_refusal('too_early', 'CB013', 'Check-in opens an hour before the start.');
+        perform app_private.refuse('too_early');
     end if;
     if not p_attended and now() < item.starts_at then
-        perform app_private.raise_refusal('too_early', 'CB013', 'A no-show can only be marked once it has started.');
+        perform app_private.refuse('too_early', 'no_show');
     end if;
-    if p_kind = 'slot' then
-        update public.benefit_bookings b set status = new_status, updated_at = now(),
-            checked_in_at = case when p_attended then now() end where b.id = p_booking_id;
-    else
-        update public.class_bookings b set status = new_status, updated_at = now(),
-            checked_in_at = case when p_attended then now() end where b.id = p_booking_id;
-    end if;
+    perform app_private.set_booking_status(p_kind, p_booking_id, new_status);
     perform app_private.audit_record(
         p_action => case when p_attended then 'booking.checked_in' else 'booking.no_show' end,
         p_entity_type => 'booking',
@@ -791,7 +910,7 @@ begin
         p_actor_id => p_actor_id,
         p_actor_label => p_actor_label,
         p_organization_id => item.organization_id,
-        p_old_values => jsonb_build_object('status', booking.status),
+        p_old_values => jsonb_build_object('status', was_status),
         p_new_values => jsonb_build_object('status', new_status),
         p_member_id => booking.member_id,
         p_branch_id => item.branch_id,
@@ -803,6 +922,7 @@ begin
 end
 $$;
 
+-- bookings/sql/engine/80_member_entry_points.sql
 -- The member app's functions: thin entry points in public, bodies with their owner's rights in
 -- app_private acting for the token's member only. Members never set an override.
 create or replace function app_private.token_member() returns public.members
@@ -815,24 +935,9 @@ declare
 begin
     select * into member from public.members m where m.id = app_private.current_member_id();
     if member.id is null then
-        perform app_private.raise_refusal('no_member', 'CB010', 'No member of an organization behind this token.');
+        perform app_private.refuse('no_member');
     end if;
     return member;
-end
-$$;
-
--- Which table holds a booking: 'slot', 'class', or null for an unknown id.
-create or replace function app_private.booking_kind(p_booking_id uuid) returns text
-    language plpgsql stable
-    set search_path = ''
-as $$
-begin
-    if exists (select from public.benefit_bookings where id = p_booking_id) then
-        return 'slot';
-    elsif exists (select from public.class_bookings where id = p_booking_id) then
-        return 'class';
-    end if;
-    return null;
 end
 $$;
 

@@ -1,0 +1,18 @@
+-- Generated from bookings/models.py (manage.py freeze_sql writes it): do not edit.
+create or replace function app_private.place_holding_statuses() returns text[]
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return array['confirmed', 'attended', 'no_show'];
+end
+$$;
+
+create or replace function app_private.class_cancellation_cutoff_minutes() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 60;
+end
+$$;

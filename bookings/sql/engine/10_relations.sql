@@ -1,0 +1,111 @@
+-- The booking engine (bookings/sql/engine/, frozen into the migration that installs each
+-- version): one set of rules for every door (admin, API, member app functions, and a direct
+-- insert through PostgREST). Refusals are the rules of config/rules.py, raised by their code
+-- through app_private.refuse (clubs/sql/platform/).
+--
+-- This file: the two relations everything reads. Recovery slots and classes are two tables, and
+-- so are their bookings (the member app's tables keep their names and columns), but what is
+-- booked is one thing, "a bookable item", and so is "a booking of an item". The engine and the
+-- Python side read only these; the two-table fork remains where a row is written
+-- (50_writes.sql). Both are views in app_private: no API role may read them (the member app
+-- reads its own tables under row-level security), and the engine's functions read them with
+-- their owner's rights.
+
+-- Every bookable item: a recovery slot (kind 'slot') or a class (kind 'class'). `kind` is a
+-- constant of each branch of the union, so a query asking for one kind reads one table.
+-- places_taken counts the bookings that hold a place (app_private.place_holding_statuses).
+create or replace view app_private.bookable_items as
+select
+    'slot'::text as kind,
+    s.id,
+    s.organization_id,
+    f.branch_id,
+    b.time_zone,
+    f.name::text as title,
+    s.facility_id,
+    ''::text as instructor,
+    s.starts_at,
+    s.ends_at,
+    s.capacity::integer as capacity,
+    (select count(*)::integer from public.benefit_bookings bb
+     where bb.slot_id = s.id and bb.status = any(app_private.place_holding_statuses())) as places_taken,
+    case when not f.is_active then 'the facility is closed'
+         when f.under_maintenance then 'the facility is under maintenance' end as closed_reason,
+    coalesce(st.booking_window_days, (app_private.facility_defaults()).booking_window_days)::integer as window_days,
+    coalesce(st.cancellation_cutoff_minutes, (app_private.facility_defaults()).cancellation_cutoff_minutes)::integer
+        as cutoff_minutes,
+    'recovery'::text as benefit_kind
+from public.benefit_slots s
+join public.facilities f on f.id = s.facility_id
+join public.branches b on b.id = f.branch_id
+left join public.benefit_settings st on st.facility_id = f.id
+union all
+select
+    'class'::text,
+    c.id,
+    c.organization_id,
+    c.branch_id,
+    b.time_zone,
+    c.title::text,
+    null::uuid,
+    c.instructor::text,
+    c.starts_at,
+    c.ends_at,
+    c.capacity::integer,
+    (select count(*)::integer from public.class_bookings cb
+     where cb.class_id = c.id and cb.status = any(app_private.place_holding_statuses())),
+    case when c.is_cancelled then 'the class is cancelled' end,
+    null::integer,  -- classes open for booking as soon as they are scheduled
+    app_private.class_cancellation_cutoff_minutes(),
+    'class'::text
+from public.classes c
+join public.branches b on b.id = c.branch_id;
+
+-- Every booking of an item, with the item's kind, branch, time and title. Left joins on primary keys, so
+-- a query that reads no item column does not read the item's table at all (the planner removes
+-- such a join); the foreign keys guarantee the item is there.
+create or replace view app_private.item_bookings as
+select
+    'slot'::text as kind,
+    bb.id,
+    bb.slot_id as item_id,
+    bb.organization_id,
+    bb.member_id,
+    bb.status::text as status,
+    bb.created_at,
+    bb.checked_in_at,
+    bb.capacity_override,
+    bb.is_late_cancellation,
+    'recovery'::text as benefit_kind,
+    f.branch_id,
+    br.time_zone,
+    s.starts_at,
+    s.ends_at,
+    f.name::text as title
+from public.benefit_bookings bb
+left join public.benefit_slots s on s.id = bb.slot_id
+left join public.facilities f on f.id = s.facility_id
+left join public.branches br on br.id = f.branch_id
+union all
+select
+    'class'::text,
+    cb.id,
+    cb.class_id,
+    cb.organization_id,
+    cb.member_id,
+    cb.status::text,
+    cb.created_at,
+    cb.checked_in_at,
+    cb.capacity_override,
+    cb.is_late_cancellation,
+    'class'::text,
+    c.branch_id,
+    br.time_zone,
+    c.starts_at,
+    c.ends_at,
+    c.title::text
+from public.class_bookings cb
+left join public.classes c on c.id = cb.class_id
+left join public.branches br on br.id = c.branch_id;
+
+revoke all on app_private.bookable_items, app_private.item_bookings from public, anon, authenticated, service_role;

@@ -1,0 +1,133 @@
+-- Reads the rules, locks and writes share, all on the two relations of 10_relations.sql.
+-- PL/pgSQL rather than SQL throughout the engine: its plans are kept for the session, where a SQL
+-- function's would be made again on every call, inside every booking.
+
+-- One bookable item by kind and id (all nulls when there is none, which the rules answer as "not
+-- found").
+create or replace function app_private.booking_item(p_kind text, p_item_id uuid)
+    returns app_private.bookable_items
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    item app_private.bookable_items;
+begin
+    select * into item from app_private.bookable_items i where i.kind = p_kind and i.id = p_item_id;
+    return item;
+end
+$$;
+
+-- Places taken: bookings that hold one, but for the booking being judged.
+create or replace function app_private.places_taken(p_kind text, p_item_id uuid, p_ignore_booking uuid default null)
+    returns integer
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    taken integer;
+begin
+    select count(*) into taken from app_private.item_bookings b
+    where b.kind = p_kind and b.item_id = p_item_id and b.status = any(app_private.place_holding_statuses())
+      and b.id is distinct from p_ignore_booking;
+    return taken;
+end
+$$;
+
+-- A member's use of an entitlement in the period (week or month, in the given zone) that contains
+-- a moment: (used, quota, period, period_start). No entitlement row means no limit (quota null).
+create or replace function app_private.entitlement_period_use(
+    p_member_id uuid, p_benefit_kind text, p_moment timestamptz, p_time_zone text,
+    p_ignore_booking uuid default null,
+    out used integer, out quota integer, out period text, out period_start date
+)
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    first_moment timestamptz;
+    last_moment timestamptz;
+begin
+    select e.quota, e.period into quota, period
+    from public.entitlements e where e.member_id = p_member_id and e.benefit_kind = p_benefit_kind;
+    if not found then
+        return;
+    end if;
+    period_start := date_trunc(period, p_moment at time zone p_time_zone)::date;
+    first_moment := period_start::timestamp at time zone p_time_zone;
+    last_moment := (period_start::timestamp + ('1 ' || period)::interval) at time zone p_time_zone;
+    select count(*)::integer into used
+    from app_private.item_bookings b
+    where b.member_id = p_member_id and b.benefit_kind = p_benefit_kind
+      and b.status = any(app_private.place_holding_statuses())
+      and b.starts_at >= first_moment and b.starts_at < last_moment and b.id is distinct from p_ignore_booking;
+end
+$$;
+
+-- The same, for the period of an item about to be booked.
+create or replace function app_private.entitlement_use(
+    p_kind text, p_item_id uuid, p_member_id uuid, p_ignore_booking uuid default null,
+    out used integer, out quota integer, out period text
+)
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    item app_private.bookable_items := app_private.booking_item(p_kind, p_item_id);
+    use record;
+begin
+    select * into use from app_private.entitlement_period_use(
+        p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
+    used := use.used;
+    quota := use.quota;
+    period := use.period;
+end
+$$;
+
+-- Which kind of item a booking is of: 'slot', 'class', or null for an unknown id.
+create or replace function app_private.booking_kind(p_booking_id uuid) returns text
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    kind text;
+begin
+    select b.kind into kind from app_private.item_bookings b where b.id = p_booking_id;
+    return kind;
+end
+$$;
+
+-- May this staff user book beyond capacity or entitlement? Django's own test (ModelBackend): an
+-- active superuser, or the permission bookings.override_capacity given to the user or one of
+-- their groups. Here so that every door that can override asks the same question.
+create or replace function app_private.staff_may_override(p_user_id integer) returns boolean
+    language plpgsql stable
+    security definer
+    set search_path = ''
+as $$
+begin
+    return exists (
+        select from public.auth_user u
+        where u.id = p_user_id and u.is_active
+          and (u.is_superuser or exists (
+              select from public.auth_permission p
+              join public.django_content_type t on t.id = p.content_type_id
+              where t.app_label = 'bookings' and p.codename = 'override_capacity'
+                and (p.id in (select up.permission_id from public.auth_user_user_permissions up where up.user_id = u.id)
+                     or p.id in (select gp.permission_id
+                                 from public.auth_user_groups ug
+                                 join public.auth_group_permissions gp on gp.group_id = ug.group_id
+                                 where ug.user_id = u.id))
+          ))
+    );
+end
+$$;
+
+-- What a manager's override records it set aside, for each overridable rule.
+create or replace function app_private.overridden_rule(p_code text) returns text
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return case p_code when 'full' then 'capacity' when 'entitlement_used_up' then 'entitlement' end;
+end
+$$;

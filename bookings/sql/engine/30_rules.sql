@@ -1,0 +1,76 @@
+-- The booking rules: every reason a booking would be refused, not only the first, so the concierge
+-- page can answer "why can't this member book?" in one look. `overridable` marks what a manager
+-- may set aside. The codes, SQLSTATEs and messages are the registry's (config/rules.py).
+create or replace function app_private.booking_refusals(
+    p_kind text,
+    p_item_id uuid,
+    p_member_id uuid,
+    p_ignore_booking uuid default null
+) returns table (code text, sqlstate text, message text, overridable boolean)
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    item app_private.bookable_items := app_private.booking_item(p_kind, p_item_id);
+    member public.members%rowtype;
+    taken integer;
+    local_start timestamp;
+    use record;
+    clash text;
+    things text := case p_kind when 'slot' then 'recovery sessions' else 'classes' end;
+begin
+    select * into member from public.members m where m.id = p_member_id;
+    if item.id is null or member.id is null or member.organization_id <> item.organization_id then
+        return query select 'not_found', r.sqlstate, r.message, false from app_private.refusal('not_found') r;
+        return;
+    end if;
+    local_start := item.starts_at at time zone item.time_zone;
+    if member.status <> 'active' then
+        return query select 'member_not_active', r.sqlstate, r.message, false
+            from app_private.refusal('member_not_active', '', array[member.status::text]) r;
+    end if;
+    if item.closed_reason is not null then
+        return query select 'unavailable', r.sqlstate, r.message, false
+            from app_private.refusal('unavailable', '', array[item.closed_reason]) r;
+    end if;
+    if item.starts_at <= now() then
+        return query select 'started', r.sqlstate, r.message, false from app_private.refusal('started') r;
+    end if;
+    if item.window_days is not null
+       and local_start::date > (now() at time zone item.time_zone)::date + item.window_days then
+        return query select 'outside_window', r.sqlstate, r.message, false
+            from app_private.refusal('outside_window', '',
+                array[item.window_days::text, to_char(local_start::date - item.window_days, 'Dy DD Mon')]) r;
+    end if;
+    if exists (
+        select from app_private.item_bookings b
+        where b.kind = p_kind and b.item_id = p_item_id and b.member_id = p_member_id
+          and b.status <> 'cancelled' and b.id is distinct from p_ignore_booking
+    ) then
+        return query select 'already_booked', r.sqlstate, r.message, false from app_private.refusal('already_booked') r;
+    end if;
+    select b.title || ' at ' || to_char(b.starts_at at time zone item.time_zone, 'HH24:MI') into clash
+    from app_private.item_bookings b
+    where b.member_id = p_member_id and b.status = 'confirmed' and b.id is distinct from p_ignore_booking
+      and b.starts_at < item.ends_at and b.ends_at > item.starts_at
+      and not (b.kind = p_kind and b.item_id = p_item_id)
+    order by b.starts_at
+    limit 1;
+    if clash is not null then
+        return query select 'overlapping', r.sqlstate, r.message, false
+            from app_private.refusal('overlapping', '', array[clash]) r;
+    end if;
+    select * into use from app_private.entitlement_period_use(
+        p_member_id, item.benefit_kind, item.starts_at, item.time_zone, p_ignore_booking);
+    if use.quota is not null and use.used >= use.quota then
+        return query select 'entitlement_used_up', r.sqlstate, r.message, true
+            from app_private.refusal('entitlement_used_up', '',
+                array[app_private.n_of_m(use.used, use.quota), things, use.period]) r;
+    end if;
+    taken := app_private.places_taken(p_kind, p_item_id, p_ignore_booking);
+    if taken >= item.capacity then
+        return query select 'full', r.sqlstate, r.message, true
+            from app_private.refusal('full', '', array[app_private.n_of_m(taken, item.capacity)]) r;
+    end if;
+end
+$$;
