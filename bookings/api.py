@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from audit.models import AuditSource
 from audit.services import Actor
 from bookings.models import OVERRIDE_NOTE_MAX_LENGTH, BookingChannel, OverrideReason
-from bookings.selectors import booking_kind, items_between, member_bookings, member_search
+from bookings.selectors import booking_kind, day_bounds_for, items_between, member_bookings, member_search
 from bookings.services import (
     BookingKind,
     Override,
@@ -25,8 +25,7 @@ from bookings.services import (
     booking_check_in,
     booking_create,
 )
-from clubs.models import Branch
-from config.api import BranchClockField, DayField, IsMember, IsStaff, checked_query, day_bounds_at, time_zone_field
+from config.api import BranchClockField, DayField, IsMember, IsStaff, checked_query, time_zone_field
 from config.rules import refuse
 
 # What members can book: slots and classes of a day, with the places left
@@ -65,12 +64,9 @@ class SlotList(generics.ListAPIView):
 
     def get_queryset(self):
         member, asked = self.request.user.member, checked_query(SlotQuery, self.request)
-        branches = None
-        if "branch" in asked:
-            branches = Branch.objects.filter(pk=asked["branch"])
-        elif "facility" in asked:
-            branches = Branch.objects.filter(facilities=asked["facility"])
-        start, end = day_bounds_at(member, asked.get("date"), branches)
+        start, end = day_bounds_for(
+            member, asked.get("date"), branch_id=asked.get("branch"), facility_id=asked.get("facility")
+        )
         narrowed = {f"{name}_id": asked[name] for name in ("branch", "facility") if name in asked}
         return items_between(
             organization_id=member.organization_id, start=start, end=end, kind=BookingKind.SLOT, **narrowed
@@ -110,8 +106,7 @@ class ClassList(generics.ListAPIView):
 
     def get_queryset(self):
         member, asked = self.request.user.member, checked_query(ClassQuery, self.request)
-        branches = Branch.objects.filter(pk=asked["branch"]) if "branch" in asked else None
-        start, end = day_bounds_at(member, asked.get("date"), branches)
+        start, end = day_bounds_for(member, asked.get("date"), branch_id=asked.get("branch"))
         narrowed = {"branch_id": asked["branch"]} if "branch" in asked else {}
         return items_between(
             organization_id=member.organization_id, start=start, end=end, kind=BookingKind.CLASS, **narrowed

@@ -14,7 +14,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from bookings.models import BookableItem, BookingStatus, ItemBooking
 from bookings.services import BookingKind
-from clubs.models import local_day_bounds
+from clubs.localtime import local_today
+from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
 
 NEARBY = datetime.timedelta(hours=1)
@@ -105,6 +106,25 @@ class DayItem:
 class DaySchedule:
     items: list[DayItem]
     entitlement: str  # "2 of 4 recovery sessions used this week", or ""
+
+
+def day_bounds_for(
+    member, day: datetime.date | None, *, branch_id: uuid.UUID | None = None, facility_id: uuid.UUID | None = None
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The bounds of `day` (default today) on the clock of the branch a member's list is about:
+    the branch asked for, else the facility's, when it is of the member's organization; else the
+    member's home branch."""
+    branches = Branch.objects.filter(organization_id=member.organization_id)
+    if branch_id is not None:
+        zone_name = branches.filter(pk=branch_id).values_list("time_zone", flat=True).first()
+    elif facility_id is not None:
+        zone_name = branches.filter(facilities=facility_id).values_list("time_zone", flat=True).first()
+    else:
+        zone_name = None
+    if zone_name is None:
+        return member.day_bounds(day)
+    zone = ZoneInfo(zone_name)
+    return local_day_bounds(day or local_today(zone), zone)
 
 
 def items_between(

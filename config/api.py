@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import re
 import sys
-import zoneinfo
 from dataclasses import dataclass, field
 
 import psycopg
@@ -31,8 +30,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
-from clubs.localtime import at, local_today
-from clubs.models import local_day_bounds
+from clubs.localtime import at
 from config.errors import RuleViolation
 from config.rules import http_status
 
@@ -265,19 +263,6 @@ def time_zone_field(**source) -> serializers.CharField:
     return serializers.CharField(
         read_only=True, help_text="The branch's IANA time zone, e.g. America/New_York.", **source
     )
-
-
-def day_bounds_at(member, day: datetime.date | None, branches=None) -> tuple[datetime.datetime, datetime.datetime]:
-    """The bounds of `day` (default today) on the clock of the branch a list is about: the one of
-    the member's organization that `branches` finds (from the branch or facility the request
-    names), else the member's home branch."""
-    zone_name = None
-    if branches is not None:
-        zone_name = branches.filter(organization_id=member.organization_id).values_list("time_zone", flat=True).first()
-    if zone_name is None:
-        return member.day_bounds(day)
-    zone = zoneinfo.ZoneInfo(zone_name)
-    return local_day_bounds(day or local_today(zone), zone)
 
 
 # PostgreSQL's integer: an OFFSET beyond it is no page anyone can mean.

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from config.api import DayField, IsMember, checked_query
 from facilities.models import Facility
+from facilities.selectors import active_facilities
 from facilities.services import slots_ensure_for_member
 
 
@@ -33,10 +34,9 @@ class FacilityList(generics.ListAPIView):
 
     def get_queryset(self):
         asked = checked_query(BranchQuery, self.request)
-        queryset = Facility.objects.filter(organization_id=self.request.user.member.organization_id, is_active=True)
-        if "branch" in asked:
-            queryset = queryset.filter(branch_id=asked["branch"])
-        return queryset.order_by("name", "id")
+        return active_facilities(
+            organization_id=self.request.user.member.organization_id, branch_id=asked.get("branch")
+        )
 
 
 class SlotGenerationRequest(serializers.Serializer):

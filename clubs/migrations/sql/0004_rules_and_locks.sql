@@ -1,7 +1,7 @@
 -- Frozen from clubs/sql/platform/ by 'manage.py freeze_sql'. Never edit: a new version is a new migration.
 
 -- clubs/sql/platform/10_rules.sql
--- Generated from config/rules.py by `python -m config.rules`: do not edit; change the registry.
+-- Generated from config/rules.py (manage.py freeze_sql writes it): do not edit; change the registry.
 
 -- A rule's SQLSTATE and its message for a situation, the values put in (format's %s, in order).
 -- An unknown code or situation is a mistake in the calling SQL, never a refusal of the user.
@@ -60,7 +60,18 @@ create or replace function app_private.n_of_m(p_n integer, p_m integer) returns 
     set search_path = ''
     return format('%s of %s', p_n, p_m);
 
--- Refuse by a rule: its SQLSTATE, its message, its code as the detail.
+-- Raise a refusal app_private.refusal described: its SQLSTATE, its message, its code as the detail.
+create or replace function app_private.raise_refusal(p_code text, p_sqlstate text, p_message text)
+    returns void
+    language plpgsql volatile
+    set search_path = ''
+as $$
+begin
+    raise exception using message = p_message, errcode = p_sqlstate, detail = p_code;
+end
+$$;
+
+-- Refuse by a rule's code.
 create or replace function app_private.refuse(p_code text, p_situation text default '', p_values text[] default '{}')
     returns void
     language plpgsql volatile
@@ -69,7 +80,7 @@ as $$
 declare
     rule record := app_private.refusal(p_code, p_situation, p_values);
 begin
-    raise exception using message = rule.message, errcode = rule.sqlstate, detail = p_code;
+    perform app_private.raise_refusal(p_code, rule.sqlstate, rule.message);
 end
 $$;
 
