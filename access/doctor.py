@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 from access.planning import AccessConfigurationError, others_default_privileges, plan_changes
 from access.registry import Declaration, collect_declarations
@@ -56,12 +56,12 @@ def database_checkup() -> list[Finding]:
 
 
 def _unapplied_migrations() -> list[Finding]:
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    # Every migration the database has not recorded, one below an applied one included (a plan to
+    # the leaves would skip it: its app's leaf is applied).
+    loader = MigrationLoader(connections[DEFAULT_DB_ALIAS])
     return [
-        Finding(ERROR, "migration not applied", f"{migration.app_label}.{migration.name}", "run 'manage.py migrate'")
-        for migration, backwards in plan
-        if not backwards
+        Finding(ERROR, "migration not applied", f"{app_label}.{name}", "run 'manage.py migrate'")
+        for app_label, name in sorted(set(loader.graph.nodes) - set(loader.applied_migrations))
     ]
 
 
