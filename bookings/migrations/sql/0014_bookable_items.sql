@@ -895,7 +895,7 @@ begin
     if was_status is null then
         perform app_private.refuse('not_found', 'booking');
     end if;
-    if was_status not in ('confirmed', 'attended', 'no_show') or was_status = new_status then
+    if not was_status = any(app_private.place_holding_statuses()) or was_status = new_status then
         perform app_private.refuse('not_cancellable', 'attendance', array[replace(new_status, '_', '-'), was_status]);
     end if;
     item := app_private.booking_item(p_kind, booking.item_id);
