@@ -22,6 +22,8 @@ class BookingStatus(models.TextChoices):
 # Bookings that take one of the places counted against capacity; the SQL reads the same list
 # (app_private.place_holding_statuses(), generated from here).
 PLACE_HOLDING_STATUSES = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+# What a member's entitlement counts, by kind of item: "2 of 4 recovery sessions used this week".
+ENTITLEMENT_UNITS = {"slot": "recovery sessions", "class": "classes"}
 # A class cancelled later than this before its start is a late cancellation (facilities have
 # their own cutoff in their settings).
 CLASS_CANCELLATION_CUTOFF_MINUTES = 60
@@ -31,6 +33,7 @@ def render_engine_constants_sql() -> str:
     """The booking engine's constants as SQL (bookings/sql/engine/, written by manage.py
     freeze_sql). Immutable, so the planner reads each once per statement, as if written in."""
     statuses = ", ".join(f"'{status}'" for status in PLACE_HOLDING_STATUSES)
+    units = " ".join(f"when '{kind}' then '{unit}'" for kind, unit in ENTITLEMENT_UNITS.items())
     return f"""-- Generated from bookings/models.py (manage.py freeze_sql writes it): do not edit.
 create or replace function app_private.place_holding_statuses() returns text[]
     language plpgsql immutable
@@ -38,6 +41,15 @@ create or replace function app_private.place_holding_statuses() returns text[]
 as $$
 begin
     return array[{statuses}];
+end
+$$;
+
+create or replace function app_private.entitlement_unit(p_kind text) returns text
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return case p_kind {units} end;
 end
 $$;
 

@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from bookings.models import BookableItem, BookingStatus, ItemBooking
-from bookings.services import BookingKind
+from bookings.models import ENTITLEMENT_UNITS, BookableItem, BookingStatus, ItemBooking
 from clubs.localtime import local_today
 from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
@@ -186,8 +185,7 @@ def bookable_items(
             )
             used, quota, period = cursor.fetchone()
         if quota is not None:
-            things = "recovery sessions" if kind == BookingKind.SLOT else "classes"
-            entitlement = f"{n_of_m(used, quota)} {things} used this {period}"
+            entitlement = f"{n_of_m(used, quota)} {ENTITLEMENT_UNITS[kind]} used this {period}"
     for item in items:
         item.nearby = [
             f"{title} {other_start.astimezone(zone):%H:%M}"

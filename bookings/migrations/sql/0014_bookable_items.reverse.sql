@@ -10,6 +10,7 @@ drop view if exists app_private.item_bookings;
 drop view if exists app_private.bookable_items;
 drop function if exists app_private.place_holding_statuses();
 drop function if exists app_private.class_cancellation_cutoff_minutes();
+drop function if exists app_private.entitlement_unit(text);
 -- The booking engine: one set of rules for every door (admin, API, member app functions, and a
 -- direct insert through PostgREST). Rules that refuse a booking raise these SQLSTATEs, so that
 -- every caller can tell them apart (the Python services map them to the same codes):

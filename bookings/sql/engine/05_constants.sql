@@ -8,6 +8,15 @@ begin
 end
 $$;
 
+create or replace function app_private.entitlement_unit(p_kind text) returns text
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return case p_kind when 'slot' then 'recovery sessions' when 'class' then 'classes' end;
+end
+$$;
+
 create or replace function app_private.class_cancellation_cutoff_minutes() returns integer
     language plpgsql immutable
     set search_path = ''

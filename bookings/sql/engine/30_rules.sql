@@ -17,7 +17,6 @@ declare
     local_start timestamp;
     use record;
     clash text;
-    things text := case p_kind when 'slot' then 'recovery sessions' else 'classes' end;
 begin
     select * into member from public.members m where m.id = p_member_id;
     if item.id is null or member.id is null or member.organization_id <> item.organization_id then
@@ -65,7 +64,7 @@ begin
     if use.quota is not null and use.used >= use.quota then
         return query select 'entitlement_used_up', r.sqlstate, r.message, true
             from app_private.refusal('entitlement_used_up', '',
-                array[app_private.n_of_m(use.used, use.quota), things, use.period]) r;
+                array[app_private.n_of_m(use.used, use.quota), app_private.entitlement_unit(p_kind), use.period]) r;
     end if;
     taken := app_private.places_taken(p_kind, p_item_id, p_ignore_booking);
     if taken >= item.capacity then
