@@ -18,8 +18,6 @@ from audit.models import ActorType, AuditAction
 from audit.selectors import ExportStream, export_copy_sql
 
 SEAL_BATCH = 5000
-# Serialises sealers of one chain across processes and hosts (first key of the advisory lock).
-SEAL_LOCK_NAMESPACE = 0x5EA1
 
 
 @dataclass(frozen=True)
@@ -146,7 +144,8 @@ def audit_seal(*, batch_size: int = SEAL_BATCH) -> SealResult:
 def _seal_batch(chain: uuid.UUID, batch_size: int) -> tuple[int, int]:
     """Seal the chain's next queued entries: (rows taken off the queue, entries sealed)."""
     with connection.cursor() as cursor:
-        cursor.execute("select pg_advisory_xact_lock(%s, hashtext(%s::text))", [SEAL_LOCK_NAMESPACE, chain])
+        # serialises sealers of one chain across processes and hosts (the lock space 'audit_seal')
+        cursor.execute("select app_private.take_lock('audit_seal', %s::text)", [chain])
         cursor.execute(
             "select position, hash from audit_seals where chain = %s order by position desc limit 1", [chain]
         )

@@ -200,7 +200,7 @@ def search_times(url: str, queries: int = 200) -> tuple[float, float]:
     """Median and 95th percentile of the member search, in a process of its own on `url`."""
     code = (
         "import random, statistics, time\n"
-        "from bookings.selectors import member_search\n"
+        "from members.selectors import member_search\n"
         "words = ['smi', 'garcia 1', 'oliv', 'ngu', 'B0012', 'member42', '+44 7700 0001', 'kowalski 3', 'ava']\n"
         "chooser, timings = random.Random(7), []\n"
         f"for _ in range({queries}):\n"

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from audit.models import AuditSource
 from audit.services import Actor
 from bookings.models import OVERRIDE_NOTE_MAX_LENGTH, BookingChannel, OverrideReason
-from bookings.selectors import booking_kind, day_bounds_for, items_between, member_bookings, member_search
+from bookings.selectors import booking_kind, day_bounds_for, items_between, member_bookings
 from bookings.services import (
     BookingKind,
     Override,
@@ -27,6 +27,7 @@ from bookings.services import (
 )
 from config.api import BranchClockField, DayField, IsMember, IsStaff, checked_query, time_zone_field
 from config.rules import refuse
+from members.selectors import member_search
 
 # What members can book: slots and classes of a day, with the places left
 

@@ -31,12 +31,13 @@ from bookings.models import (
     ClassBooking,
     OverrideReason,
 )
-from bookings.selectors import bookable_items, booking_refusals, member_search
+from bookings.selectors import bookable_items, booking_refusals
 from bookings.services import OVERRIDE_PERMISSION, BookingKind, Override, booking_create
 from clubs import localtime
 from clubs.models import Branch
 from config.errors import RuleViolation
 from members.models import Member, MemberStatus
+from members.selectors import member_search
 
 ADD_PERMISSIONS = {BookingKind.SLOT: "bookings.add_benefitbooking", BookingKind.CLASS: "bookings.add_classbooking"}
 BOOKING_MODELS = {BookingKind.SLOT: BenefitBooking, BookingKind.CLASS: ClassBooking}

@@ -1,4 +1,4 @@
-"""What the Supabase roles may do with bookings (see access/declaration.py).
+"""What the Supabase roles may do with bookings (see config/access_declaration.py).
 
 A member reads their own bookings and may insert one for themselves through the member app;
 every insert passes the booking rules (a trigger), capacity included. The columns they may

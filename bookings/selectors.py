@@ -1,6 +1,6 @@
 """Reads for booking, all through the engine's relations of bookable items and their bookings
-(BookableItem, ItemBooking): what can be booked on a day, a member's bookings, why a booking would
-be refused, and member search."""
+(BookableItem, ItemBooking): what can be booked on a day, a member's bookings, and why a booking would
+be refused."""
 
 from __future__ import annotations
 
@@ -40,33 +40,6 @@ def booking_refusals(*, kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> 
             [kind, item_id, member_id],
         )
         return [Refusal(*row) for row in cursor.fetchall()]
-
-
-@dataclass(frozen=True)
-class MemberMatch:
-    id: uuid.UUID
-    member_number: str
-    first_name: str
-    last_name: str
-    email: str
-    phone: str
-    status: str
-    home_branch_id: uuid.UUID
-    home_branch: str
-    organization_id: uuid.UUID
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-def member_search(query: str, *, limit: int = 20) -> list[MemberMatch]:
-    """Members whose name, email or number start with what was typed, or whose phone number is
-    the one typed however it is written (national, international, without the country code, its
-    last digits); frozen and cancelled members too, with their status."""
-    with connection.cursor() as cursor:
-        cursor.execute("select * from app_private.search_members(%s, %s)", [query, limit])
-        return [MemberMatch(*row) for row in cursor.fetchall()]
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""What the Supabase roles may do with classes (see access/declaration.py)."""
+"""What the Supabase roles may do with classes (see config/access_declaration.py)."""
 
 from config.access_declaration import organization_table
 

@@ -1,4 +1,4 @@
-"""What the Supabase roles may do with facility tables (see access/declaration.py).
+"""What the Supabase roles may do with facility tables (see config/access_declaration.py).
 
 Members read slots but never insert them: slots come from `ensure_facility_slots` only, a thin
 entry point in `public` to a definer function in `app_private` that checks the caller first.

@@ -14,7 +14,7 @@ from config.access_declaration import (
     own_rows_table,
 )
 
-# The member search (members/sql/member_search.sql) serves staff tools; a member's token may call
+# The member search (members/sql/member_search/) serves staff tools; a member's token may call
 # it and gets nothing back.
 SEARCHERS = frozenset({AUTHENTICATED, SERVICE_ROLE})
 

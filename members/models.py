@@ -45,7 +45,7 @@ class Member(TenantModel):
     )
     # Its significant digits (no trunk 0, written "(0)" or in front, no international 00)
     # reversed, so that "ends with" is a prefix search on an index: 07700 900123, 7700900123 and
-    # 900123 all find +44 (0)7700 900123. members/sql/member_search.sql reads a query the same way.
+    # 900123 all find +44 (0)7700 900123. members/sql/member_search/ reads a query the same way.
     phone_reversed = models.GeneratedField(
         expression=Reverse(
             Func(

@@ -7,6 +7,7 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from clubs.localtime import local_today
@@ -52,6 +53,50 @@ def member_identity(*, auth_user_id: uuid.UUID, organization_id: uuid.UUID) -> M
         )
         row = cursor.fetchone()
     return MemberIdentity(*row) if row else None
+
+
+@dataclass(frozen=True)
+class MemberMatch:
+    id: uuid.UUID
+    member_number: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    status: str
+    home_branch_id: uuid.UUID
+    home_branch: str
+    organization_id: uuid.UUID
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def member_search(query: str, *, limit: int = 20) -> list[MemberMatch]:
+    """Members whose name, email or number start with what was typed, or whose phone number is
+    the one typed however it is written (national, international, without the country code, its
+    last digits); frozen and cancelled members too, with their status."""
+    with connection.cursor() as cursor:
+        cursor.execute("select * from app_private.search_members(%s, %s)", [query, limit])
+        return [MemberMatch(*row) for row in cursor.fetchall()]
+
+
+def entitlement_uses(*, member_id: uuid.UUID, time_zone: str) -> list[dict]:
+    """Each of the member's entitlements and its use in the current week or month on the calendar
+    of `time_zone`, counted by the booking engine's own SQL (the count that refuses a booking)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            select e.benefit_kind, use.quota, use.period, use.period_start, use.used
+            from entitlements e,
+                 app_private.entitlement_period_use(e.member_id, e.benefit_kind, now(), %s) use
+            where e.member_id = %s order by e.benefit_kind
+            """,
+            [time_zone, member_id],
+        )
+        fields = ["benefit_kind", "quota", "period", "period_starts", "used"]
+        return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
 
 
 def staff_search(query: str) -> RawSQL:

@@ -196,7 +196,7 @@ def test_search_members_answers_staff_tools_but_not_member_tokens(club):
     "query", ["olivia", "smi", "olivia smith", "smith olivia", "OLIVIA.SMITH", "{number}", "+44 7700 9001"]
 )
 def test_member_search_by_name_email_number_or_phone(club, query):
-    from bookings.selectors import member_search
+    from members.selectors import member_search
 
     member = club.member
     member.email = "olivia.smith@example.com"

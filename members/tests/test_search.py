@@ -1,4 +1,4 @@
-"""The staff's member search (app_private.search_members, members/sql/member_search_v2.sql): a phone
+"""The staff's member search (app_private.search_members, members/sql/member_search/): a phone
 number however it is typed, LIKE's % and _ as plain characters, every status found and shown, and
 nothing for a member's session whatever its token claims."""
 
@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from access.tests.postgrest import acting_as
-from bookings.selectors import member_search
 from members.models import MemberStatus
+from members.selectors import member_search
 from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
