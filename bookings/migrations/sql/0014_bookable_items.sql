@@ -159,7 +159,7 @@ declare
     item app_private.bookable_items;
 begin
     select i.kind, i.id, i.organization_id, i.branch_id, i.time_zone, i.title, i.facility_id, i.instructor,
-           i.starts_at, i.ends_at, i.capacity, null, i.closed_reason, i.window_days, i.cutoff_minutes,
+           i.starts_at, i.ends_at, i.capacity, null::integer, i.closed_reason, i.window_days, i.cutoff_minutes,
            i.benefit_kind
     into item
     from app_private.bookable_items i where i.kind = p_kind and i.id = p_item_id;
