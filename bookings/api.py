@@ -19,6 +19,8 @@ from audit.services import Actor
 from bookings.models import OVERRIDE_NOTE_MAX_LENGTH, BookingChannel, OverrideReason
 from bookings.selectors import booking_kind, day_bounds_for, items_between, member_bookings
 from bookings.services import (
+    ADD_PERMISSIONS,
+    CHANGE_PERMISSIONS,
     BookingKind,
     Override,
     booking_cancel,
@@ -270,8 +272,7 @@ class StaffBookings(APIView):
         data = StaffBookingRequest(data=request.data)
         data.is_valid(raise_exception=True)
         kind = data.validated_data["kind"]
-        add_permission = "bookings.add_benefitbooking" if kind == BookingKind.SLOT else "bookings.add_classbooking"
-        if not request.user.has_perm(add_permission):
+        if not request.user.has_perm(ADD_PERMISSIONS[kind]):
             raise refuse("permission_denied", "book")
         override = data.validated_data.get("override")
         outcome = booking_create(
@@ -298,8 +299,7 @@ class StaffCheckIn(APIView):
     @extend_schema(request=None, responses=CheckInResult)
     def post(self, request, booking_id: uuid.UUID):
         kind = _kind_of_booking(booking_id)
-        change = "bookings.change_benefitbooking" if kind == BookingKind.SLOT else "bookings.change_classbooking"
-        if not request.user.has_perm(change):
+        if not request.user.has_perm(CHANGE_PERMISSIONS[kind]):
             raise refuse("permission_denied", "check_in")
         new_status = booking_check_in(
             kind=kind, booking_id=booking_id, actor=Actor.staff(request.user), source=AuditSource.API

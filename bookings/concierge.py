@@ -32,14 +32,13 @@ from bookings.models import (
     OverrideReason,
 )
 from bookings.selectors import bookable_items, booking_refusals
-from bookings.services import OVERRIDE_PERMISSION, BookingKind, Override, booking_create
+from bookings.services import ADD_PERMISSIONS, OVERRIDE_PERMISSION, BookingKind, Override, booking_create
 from clubs import localtime
 from clubs.models import Branch
 from config.errors import RuleViolation
 from members.models import Member, MemberStatus
 from members.selectors import member_search
 
-ADD_PERMISSIONS = {BookingKind.SLOT: "bookings.add_benefitbooking", BookingKind.CLASS: "bookings.add_classbooking"}
 BOOKING_MODELS = {BookingKind.SLOT: BenefitBooking, BookingKind.CLASS: ClassBooking}
 STEPS = ["Member", "What and when", "Slot or class", "Confirm"]
 # The days the flow shows: far enough for any real booking, near enough that no date arithmetic

@@ -46,32 +46,26 @@ def booking_refusals(*, kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> 
 class DayItem:
     """A slot or class of the concierge's day, with what the member at the counter has near it."""
 
-    id: uuid.UUID
-    title: str
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
-    capacity: int
-    taken: int
-    cancelled: bool
+    item: BookableItem
     member_status: str | None  # the member's own booking of it, if any
     nearby: list[str] = field(default_factory=list)  # the member's other bookings close in time
 
-    @property
-    def remaining(self) -> int:
-        return max(self.capacity - self.taken, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.taken >= self.capacity
+    id = property(lambda self: self.item.id)
+    title = property(lambda self: self.item.title)
+    starts_at = property(lambda self: self.item.starts_at)
+    ends_at = property(lambda self: self.item.ends_at)
+    capacity = property(lambda self: self.item.capacity)
+    taken = property(lambda self: self.item.places_taken)
+    remaining = property(lambda self: self.item.remaining)
+    is_full = property(lambda self: self.item.is_full)
+    cancelled = property(lambda self: self.item.is_closed)
 
     @property
     def places(self) -> str:
         """ "3 of 4 taken" when full, "1 of 4 left" otherwise."""
-        return (
-            f"{n_of_m(self.taken, self.capacity)} taken"
-            if self.is_full
-            else f"{n_of_m(self.remaining, self.capacity)} left"
-        )
+        if self.is_full:
+            return f"{n_of_m(self.taken, self.capacity)} taken"
+        return f"{n_of_m(self.remaining, self.capacity)} left"
 
 
 @dataclass
@@ -121,7 +115,7 @@ def bookable_items(
     bookings nearby, and their entitlement use: three queries, whatever the number of items."""
     zone = ZoneInfo(time_zone)
     start, end = local_day_bounds(day, zone)
-    own = ItemBooking.objects.filter(member_id=member_id, item_id=OuterRef("id")).exclude(
+    own = ItemBooking.objects.filter(member_id=member_id, kind=kind, item_id=OuterRef("id")).exclude(
         status=BookingStatus.CANCELLED
     )
     rows = (
@@ -129,19 +123,7 @@ def bookable_items(
         .annotate(member_status=Subquery(own.values("status")[:1]))
         .order_by("starts_at", "title")
     )
-    items = [
-        DayItem(
-            row.id,
-            row.title,
-            row.starts_at,
-            row.ends_at,
-            row.capacity,
-            row.places_taken,
-            row.closed_reason is not None,
-            row.member_status,
-        )  # fmt: skip
-        for row in rows
-    ]
+    items = [DayItem(row, row.member_status) for row in rows]
     theirs = ItemBooking.objects.filter(
         member_id=member_id,
         status=BookingStatus.CONFIRMED,

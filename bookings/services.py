@@ -29,6 +29,14 @@ class BookingKind(TextChoices):
     CLASS = "class", "Class"
 
 
+# What staff need to book, and to change (cancel, check in) a booking, of each kind.
+ADD_PERMISSIONS = {BookingKind.SLOT: "bookings.add_benefitbooking", BookingKind.CLASS: "bookings.add_classbooking"}
+CHANGE_PERMISSIONS = {
+    BookingKind.SLOT: "bookings.change_benefitbooking",
+    BookingKind.CLASS: "bookings.change_classbooking",
+}
+
+
 @dataclass(frozen=True)
 class Override:
     """A manager's decision to book beyond capacity or entitlement, and why."""

@@ -25,9 +25,9 @@ from config.errors import RuleViolation
 # How a count against a limit reads everywhere: "3 of 4" (places, entitlements, overrides).
 N_OF_M = "%s of %s"
 
-# The booking engine's class of SQLSTATEs ("CB...", bookings/sql/engine) and slot generation's
-# ("CS...", facilities/sql/slot_generation): no standard SQLSTATE starts with them, so a real
-# permission error or bad value from PostgreSQL is never mistaken for a rule.
+# PostgreSQL's own SQLSTATE for a lock not had within lock_timeout: the one standard SQLSTATE that is
+# a rule ("busy"). The booking engine's own start with CB and slot generation's with CS, classes no
+# standard SQLSTATE uses, so a real permission error or bad value is never mistaken for a rule.
 LOCK_NOT_AVAILABLE = "55P03"
 
 
@@ -87,7 +87,8 @@ RULES: tuple[Rule, ...] = (
          "an UPDATE moving a booking to another member, slot, class or organization (cancel and book again)",
          {"": "A booking cannot be moved to another member or item: cancel it and book again."}),
     Rule("busy", LOCK_NOT_AVAILABLE, 409, "another booking of the same item or member holds the lock past 2 s",
-         {"": "Someone else is booking this right now; try again in a moment."}),
+         {"": "Someone else is booking this right now; try again in a moment.",
+          "waitlist": "their bookings were being changed at that moment"}),
     # Slot generation.
     Rule("invalid_range", "CS001", 400, "a slot run's days are missing, backwards, too many, past or too far ahead",
          {"": "%s is out of range: give a day from %s to %s (at most %s years from today at %s)",
@@ -163,7 +164,7 @@ def render_sql() -> str:
     rows = ",\n".join(
         f"        ({_literal(rule.code)}, {_literal(situation)}, {_literal(rule.sqlstate)}, {_literal(message)})"
         for rule in RULES
-        if rule.sqlstate and rule.sqlstate.startswith(("CB", "CS"))
+        if rule.sqlstate
         for situation, message in rule.messages.items()
     )
     return f"""-- Generated from config/rules.py (manage.py freeze_sql writes it): do not edit; change the registry.

@@ -150,8 +150,8 @@ class Facility(TenantModel):
 @dataclass(frozen=True)
 class FacilityDefaults:
     """How a facility is booked until a manager says otherwise: the settings form's initial values,
-    the columns' defaults, and what the SQL (`app_private.facility_defaults()`, generated from here)
-    uses for a facility without a settings row."""
+    the columns' defaults, and what the SQL (`app_private.default_opens_at()` and its siblings,
+    generated from here) uses for a facility without a settings row."""
 
     opens_at: datetime.time = datetime.time(6, 0)
     closes_at: datetime.time = datetime.time(22, 0)
@@ -161,26 +161,44 @@ class FacilityDefaults:
 
 
 FACILITY_DEFAULTS = FacilityDefaults()
+# The most days one slot-generation run covers (app_private.slot_run_max_days(), generated from here).
+SLOT_RUN_MAX_DAYS = 366
 
 
 def render_defaults_sql() -> str:
-    """FACILITY_DEFAULTS as SQL (facilities/sql/defaults/, written by manage.py freeze_sql).
-    Immutable, so the planner reads it once per statement, as if the values were written in."""
+    """FACILITY_DEFAULTS and SLOT_RUN_MAX_DAYS as SQL (facilities/sql/defaults/, written by
+    manage.py freeze_sql): immutable functions without arguments, so the planner puts each value
+    into a query as a constant."""
     d = FACILITY_DEFAULTS
-    return f"""-- Generated from facilities.models.FACILITY_DEFAULTS (manage.py freeze_sql writes it): do not edit.
-create or replace function app_private.facility_defaults(
-    out opens_at time, out closes_at time, out slot_minutes integer, out booking_window_days integer,
-    out cancellation_cutoff_minutes integer
-)
+    values = {
+        "opens_at": ("time", f"time '{d.opens_at:%H:%M}'"),
+        "closes_at": ("time", f"time '{d.closes_at:%H:%M}'"),
+        "slot_minutes": ("integer", d.slot_minutes),
+        "booking_window_days": ("integer", d.booking_window_days),
+        "cancellation_cutoff_minutes": ("integer", d.cancellation_cutoff_minutes),
+    }
+    functions = "".join(
+        f"""
+create or replace function app_private.default_{name}() returns {sql_type}
     language plpgsql immutable
     set search_path = ''
 as $$
 begin
-    opens_at := '{d.opens_at:%H:%M}';
-    closes_at := '{d.closes_at:%H:%M}';
-    slot_minutes := {d.slot_minutes};
-    booking_window_days := {d.booking_window_days};
-    cancellation_cutoff_minutes := {d.cancellation_cutoff_minutes};
+    return {value};
+end
+$$;
+"""
+        for name, (sql_type, value) in values.items()
+    )
+    return f"""-- Generated from facilities.models.FACILITY_DEFAULTS (manage.py freeze_sql writes it): do not edit.
+-- One scalar function per value: the planner folds a call of each into a constant.
+{functions}
+create or replace function app_private.slot_run_max_days() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return {SLOT_RUN_MAX_DAYS};
 end
 $$;
 """

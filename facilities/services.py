@@ -13,9 +13,8 @@ from django.db import connection, transaction
 from audit.services import Actor
 from clubs.localtime import local_today
 from config.rules import refusals_of_the_database, refuse
+from facilities.models import SLOT_RUN_MAX_DAYS
 
-# app_private.generate_facility_slots refuses longer runs.
-SLOT_RUN_MAX_DAYS = 366
 # How far from a branch's today a run may start or end: further is a typo, not a timetable.
 SLOT_RUN_REACH_YEARS = 2
 

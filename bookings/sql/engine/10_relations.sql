@@ -7,59 +7,10 @@
 -- so are their bookings (the member app's tables keep their names and columns), but what is
 -- booked is one thing, "a bookable item", and so is "a booking of an item". The engine and the
 -- Python side read only these; the two-table fork remains where a row is written
--- (50_writes.sql). Both are views in app_private: no API role may read them (the member app
--- reads its own tables under row-level security), and the engine's functions read them with
--- their owner's rights.
-
--- Every bookable item: a recovery slot (kind 'slot') or a class (kind 'class'). `kind` is a
--- constant of each branch of the union, so a query asking for one kind reads one table.
--- places_taken counts the bookings that hold a place (app_private.place_holding_statuses).
-create or replace view app_private.bookable_items as
-select
-    'slot'::text as kind,
-    s.id,
-    s.organization_id,
-    f.branch_id,
-    b.time_zone,
-    f.name::text as title,
-    s.facility_id,
-    ''::text as instructor,
-    s.starts_at,
-    s.ends_at,
-    s.capacity::integer as capacity,
-    (select count(*)::integer from public.benefit_bookings bb
-     where bb.slot_id = s.id and bb.status = any(app_private.place_holding_statuses())) as places_taken,
-    case when not f.is_active then 'the facility is closed'
-         when f.under_maintenance then 'the facility is under maintenance' end as closed_reason,
-    coalesce(st.booking_window_days, (app_private.facility_defaults()).booking_window_days)::integer as window_days,
-    coalesce(st.cancellation_cutoff_minutes, (app_private.facility_defaults()).cancellation_cutoff_minutes)::integer
-        as cutoff_minutes,
-    'recovery'::text as benefit_kind
-from public.benefit_slots s
-join public.facilities f on f.id = s.facility_id
-join public.branches b on b.id = f.branch_id
-left join public.benefit_settings st on st.facility_id = f.id
-union all
-select
-    'class'::text,
-    c.id,
-    c.organization_id,
-    c.branch_id,
-    b.time_zone,
-    c.title::text,
-    null::uuid,
-    c.instructor::text,
-    c.starts_at,
-    c.ends_at,
-    c.capacity::integer,
-    (select count(*)::integer from public.class_bookings cb
-     where cb.class_id = c.id and cb.status = any(app_private.place_holding_statuses())),
-    case when c.is_cancelled then 'the class is cancelled' end,
-    null::integer,  -- classes open for booking as soon as they are scheduled
-    app_private.class_cancellation_cutoff_minutes(),
-    'class'::text
-from public.classes c
-join public.branches b on b.id = c.branch_id;
+-- (50_writes.sql). Both are views in app_private, a schema PostgREST does not expose: neither a
+-- member's session nor anon may read them (the member app reads its own tables under row-level
+-- security); service_role, which reads every booking table anyway, may, since server code calling
+-- the engine's invoker-rights functions (cancel, attendance, refusals) reads through them.
 
 -- Every booking of an item, with the item's kind, branch, time and title. Left joins on primary keys, so
 -- a query that reads no item column does not read the item's table at all (the planner removes
@@ -108,4 +59,70 @@ from public.class_bookings cb
 left join public.classes c on c.id = cb.class_id
 left join public.branches br on br.id = c.branch_id;
 
+-- Places taken: the bookings of an item that hold a place (app_private.place_holding_statuses),
+-- but for the booking being judged. PL/pgSQL, like the rest of the engine, for its kept plans.
+create or replace function app_private.places_taken(p_kind text, p_item_id uuid, p_ignore_booking uuid default null)
+    returns integer
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    taken integer;
+begin
+    select count(*) into taken from app_private.item_bookings b
+    where b.kind = p_kind and b.item_id = p_item_id and b.status = any(app_private.place_holding_statuses())
+      and b.id is distinct from p_ignore_booking;
+    return taken;
+end
+$$;
+
+-- Every bookable item: a recovery slot (kind 'slot') or a class (kind 'class'). `kind` is a
+-- constant of each branch of the union, so a query asking for one kind reads one table.
+-- places_taken is app_private.places_taken (above), the one count of places.
+create or replace view app_private.bookable_items as
+select
+    'slot'::text as kind,
+    s.id,
+    s.organization_id,
+    f.branch_id,
+    b.time_zone,
+    f.name::text as title,
+    s.facility_id,
+    ''::text as instructor,
+    s.starts_at,
+    s.ends_at,
+    s.capacity::integer as capacity,
+    app_private.places_taken('slot', s.id) as places_taken,
+    case when not f.is_active then 'the facility is closed'
+         when f.under_maintenance then 'the facility is under maintenance' end as closed_reason,
+    coalesce(st.booking_window_days, app_private.default_booking_window_days())::integer as window_days,
+    coalesce(st.cancellation_cutoff_minutes, app_private.default_cancellation_cutoff_minutes())::integer
+        as cutoff_minutes,
+    'recovery'::text as benefit_kind
+from public.benefit_slots s
+join public.facilities f on f.id = s.facility_id
+join public.branches b on b.id = f.branch_id
+left join public.benefit_settings st on st.facility_id = f.id
+union all
+select
+    'class'::text,
+    c.id,
+    c.organization_id,
+    c.branch_id,
+    b.time_zone,
+    c.title::text,
+    null::uuid,
+    c.instructor::text,
+    c.starts_at,
+    c.ends_at,
+    c.capacity::integer,
+    app_private.places_taken('class', c.id),
+    case when c.is_cancelled then 'the class is cancelled' end,
+    null::integer,  -- classes open for booking as soon as they are scheduled
+    app_private.class_cancellation_cutoff_minutes(),
+    'class'::text
+from public.classes c
+join public.branches b on b.id = c.branch_id;
+
 revoke all on app_private.bookable_items, app_private.item_bookings from public, anon, authenticated, service_role;
+grant select on app_private.bookable_items, app_private.item_bookings to service_role;

@@ -22,22 +22,6 @@ begin
 end
 $$;
 
--- Places taken: bookings that hold one, but for the booking being judged.
-create or replace function app_private.places_taken(p_kind text, p_item_id uuid, p_ignore_booking uuid default null)
-    returns integer
-    language plpgsql stable
-    set search_path = ''
-as $$
-declare
-    taken integer;
-begin
-    select count(*) into taken from app_private.item_bookings b
-    where b.kind = p_kind and b.item_id = p_item_id and b.status = any(app_private.place_holding_statuses())
-      and b.id is distinct from p_ignore_booking;
-    return taken;
-end
-$$;
-
 -- A member's use of an entitlement in the period (week or month, in the given zone) that contains
 -- a moment: (used, quota, period, period_start). No entitlement row means no limit (quota null).
 create or replace function app_private.entitlement_period_use(

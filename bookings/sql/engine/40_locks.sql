@@ -1,5 +1,6 @@
 -- Serialise everything that counts places for one item, then for one member: always in that
--- order, so concurrent bookings cannot deadlock. Transaction-scoped advisory locks (the spaces
+-- order, so concurrent bookings cannot deadlock (the one other member's lock the engine takes,
+-- promoting a waitlisted member on a cancellation, it only tries: app_private.try_lock). Transaction-scoped advisory locks (the spaces
 -- 'slot' or 'class', then 'member', of app_private.lock_space) rather than row locks: they write
 -- nothing, yet every door takes the same ones. The caller's lock_timeout bounds the wait (the
 -- "busy" rule, SQLSTATE 55P03). Nothing turns the locks off (the race test installs its unlocked

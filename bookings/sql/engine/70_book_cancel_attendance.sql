@@ -162,7 +162,13 @@ begin
             where w.kind = p_kind and w.item_id = booking.item_id and w.status = 'waitlisted'
             order by w.created_at, w.id
         loop
-            perform app_private.take_lock('member', candidate.member_id::text);
+            -- another member's lock while this one's is held: waiting could deadlock with a
+            -- cancellation of theirs promoting this member, so a busy member is skipped
+            if not app_private.try_lock('member', candidate.member_id::text) then
+                skipped := skipped || jsonb_build_object('member', candidate.name, 'booking', candidate.id,
+                                                         'reason', (app_private.refusal('busy', 'waitlist')).message);
+                continue;
+            end if;
             select * into blocking from app_private.booking_refusals(p_kind, booking.item_id, candidate.member_id, candidate.id)
             limit 1;
             if blocking.code is not null then

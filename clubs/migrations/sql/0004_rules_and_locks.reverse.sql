@@ -1,3 +1,4 @@
+drop function if exists app_private.try_lock(text, text);
 drop function if exists app_private.take_lock(text, text);
 drop function if exists app_private.lock_space(text);
 drop function if exists app_private.refuse(text, text, text[]);

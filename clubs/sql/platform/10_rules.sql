@@ -34,6 +34,8 @@ begin
         ('override_not_allowed', '', 'CB014', 'Only staff with the override permission may override.'),
         ('not_full', '', 'CB015', 'There are places left: book it rather than join the waitlist.'),
         ('not_movable', '', 'CB016', 'A booking cannot be moved to another member or item: cancel it and book again.'),
+        ('busy', '', '55P03', 'Someone else is booking this right now; try again in a moment.'),
+        ('busy', 'waitlist', '55P03', 'their bookings were being changed at that moment'),
         ('invalid_range', '', 'CS001', '%s is out of range: give a day from %s to %s (at most %s years from today at %s)'),
         ('invalid_range', 'days', 'CS001', '%s is out of range: give a number of days from 1 to %s'),
         ('invalid_range', 'backwards', 'CS001', '%s is before the start date %s'),

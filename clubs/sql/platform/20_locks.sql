@@ -32,3 +32,14 @@ begin
     perform pg_advisory_xact_lock(app_private.lock_space(p_space), hashtext(p_key));
 end
 $$;
+
+-- The same lock if it is free at once (true), else nothing (false): for a lock taken while
+-- holding another of the same space, where waiting could deadlock.
+create or replace function app_private.try_lock(p_space text, p_key text) returns boolean
+    language plpgsql volatile
+    set search_path = ''
+as $$
+begin
+    return pg_try_advisory_xact_lock(app_private.lock_space(p_space), hashtext(p_key));
+end
+$$;

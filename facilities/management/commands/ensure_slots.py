@@ -10,7 +10,8 @@ from audit.services import Actor
 from clubs.models import Branch
 from config.commands import BAD_ARGUMENTS, FAILED, BaseCommand, day
 from config.errors import RuleViolation
-from facilities.services import SLOT_RUN_MAX_DAYS, slot_run_period, slots_ensure
+from facilities.models import SLOT_RUN_MAX_DAYS
+from facilities.services import slot_run_period, slots_ensure
 
 
 class Command(BaseCommand):

@@ -2,18 +2,58 @@
 
 -- facilities/sql/defaults/10_defaults.sql
 -- Generated from facilities.models.FACILITY_DEFAULTS (manage.py freeze_sql writes it): do not edit.
-create or replace function app_private.facility_defaults(
-    out opens_at time, out closes_at time, out slot_minutes integer, out booking_window_days integer,
-    out cancellation_cutoff_minutes integer
-)
+-- One scalar function per value: the planner folds a call of each into a constant.
+
+create or replace function app_private.default_opens_at() returns time
     language plpgsql immutable
     set search_path = ''
 as $$
 begin
-    opens_at := '06:00';
-    closes_at := '22:00';
-    slot_minutes := 30;
-    booking_window_days := 7;
-    cancellation_cutoff_minutes := 120;
+    return time '06:00';
+end
+$$;
+
+create or replace function app_private.default_closes_at() returns time
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return time '22:00';
+end
+$$;
+
+create or replace function app_private.default_slot_minutes() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 30;
+end
+$$;
+
+create or replace function app_private.default_booking_window_days() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 7;
+end
+$$;
+
+create or replace function app_private.default_cancellation_cutoff_minutes() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 120;
+end
+$$;
+
+create or replace function app_private.slot_run_max_days() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 366;
 end
 $$;

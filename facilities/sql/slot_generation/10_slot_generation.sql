@@ -2,7 +2,7 @@
 -- members' browsers (public.ensure_facility_slots, a thin entry point to a definer function).
 -- Refusals are the registry's rules (config/rules.py): its own invalid_range (SQLSTATE CS001), and
 -- the engine's not_found, no_member and member_not_active; the defaults of a facility without
--- settings are app_private.facility_defaults() (facilities.models.FACILITY_DEFAULTS).
+-- settings are app_private.default_opens_at() and its siblings (facilities.models.FACILITY_DEFAULTS).
 
 -- The generator. Set-based: every wanted slot of every facility of the branch in one statement.
 -- Opening hours are wall-clock times in the branch's zone: a local time that does not exist (clocks
@@ -26,7 +26,7 @@ create or replace function app_private.generate_facility_slots(
     set search_path = ''
 as $$
 declare
-    max_days constant integer := 366;
+    max_days constant integer := app_private.slot_run_max_days();
     -- The slots the settings produce, written once and used by every statement below
     -- ($1 branch, $2 first day, $3 last day, $4 the branch's time zone).
     wanted constant text := $wanted$
@@ -35,9 +35,9 @@ declare
                facility.capacity
         from (
             select f.id, f.organization_id, f.available_days,
-                   coalesce(s.opens_at, (app_private.facility_defaults()).opens_at) as opens_at,
-                   coalesce(s.closes_at, (app_private.facility_defaults()).closes_at) as closes_at,
-                   coalesce(s.slot_minutes, (app_private.facility_defaults()).slot_minutes) as slot_minutes,
+                   coalesce(s.opens_at, app_private.default_opens_at()) as opens_at,
+                   coalesce(s.closes_at, app_private.default_closes_at()) as closes_at,
+                   coalesce(s.slot_minutes, app_private.default_slot_minutes()) as slot_minutes,
                    coalesce(s.capacity, f.capacity) as capacity
             from public.facilities f
             left join public.benefit_settings s on s.facility_id = f.id
@@ -144,9 +144,9 @@ begin
         select case
             when not f.is_active then 'inactive'
             when f.under_maintenance then 'under maintenance'
-            when coalesce(s.closes_at, (app_private.facility_defaults()).closes_at)
-                 - coalesce(s.opens_at, (app_private.facility_defaults()).opens_at)
-                 < make_interval(mins => coalesce(s.slot_minutes, (app_private.facility_defaults()).slot_minutes))
+            when coalesce(s.closes_at, app_private.default_closes_at())
+                 - coalesce(s.opens_at, app_private.default_opens_at())
+                 < make_interval(mins => coalesce(s.slot_minutes, app_private.default_slot_minutes()))
                 then 'open for less than one slot'
             when not exists (
                 select from generate_series(p_start_date::timestamp, p_end_date::timestamp, interval '1 day') d
@@ -200,7 +200,7 @@ as $$
 declare
     member_max_days constant integer := 31;
     -- what a facility without settings allows
-    default_window_days constant integer := (app_private.facility_defaults()).booking_window_days;
+    default_window_days constant integer := app_private.default_booking_window_days();
     staff_role text := case
         when current_setting('role') = 'service_role' then 'service_role'
         when current_setting('role') = 'none' and nullif(current_setting('request.jwt.claims', true), '') is null
