@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     BOOKING_WAITLIST_PROMOTED = "booking.waitlist_promoted", "Promoted from the waitlist"
     BOOKING_CHECKED_IN = "booking.checked_in", "Checked in"
     BOOKING_NO_SHOW = "booking.no_show", "Marked no-show"
+    BOOKING_ATTENDANCE_UNDONE = "booking.attendance_undone", "Check-in or no-show undone"
     SLOTS_GENERATED = "slots.generated", "Slots generated"
     SLOTS_REBUILT = "slots.rebuilt", "Slots rebuilt"
     GRANTS_SYNCED = "grants.synced", "Grants synced"

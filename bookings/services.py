@@ -178,3 +178,18 @@ def booking_mark_no_show(
     *, kind: str, booking_id: uuid.UUID, actor: Actor, source: str, context: RequestContext | None = None
 ) -> str:
     return _attendance(kind, booking_id, False, actor, source, context)
+
+
+def booking_undo_attendance(
+    *, kind: str, booking_id: uuid.UUID, actor: Actor, source: str, context: RequestContext | None = None
+) -> str:
+    """Undo a check-in or a no-show: the booking is confirmed again (a wrong click at the desk)."""
+    (status,) = _engine(
+        """
+        select app_private.undo_attendance(
+            p_kind => %s, p_booking_id => %s, p_source => %s, p_actor_type => %s, p_actor_id => %s,
+            p_actor_label => %s, p_request_id => %s, p_ip_address => %s::inet, p_user_agent => %s)
+        """,
+        [kind, booking_id, source, actor.type, actor.id, actor.label, *_request(context)],
+    )
+    return status

@@ -21,6 +21,7 @@ from bookings.services import (
     booking_check_in,
     booking_create,
     booking_mark_no_show,
+    booking_undo_attendance,
 )
 from bookings.tests.conftest import tomorrow_at
 from classes.tests.factories import ScheduledClassFactory
@@ -394,6 +395,32 @@ def test_check_in_and_no_show(club):
         "booking.created",
         "booking.checked_in",
     ]
+
+
+def test_a_check_in_can_be_undone_and_only_a_check_in_or_a_no_show(club):
+    now = datetime.datetime.now(datetime.UTC)
+    soon = BenefitSlotFactory(
+        facility=club.facility,
+        starts_at=now + datetime.timedelta(minutes=10),
+        ends_at=now + datetime.timedelta(minutes=40),
+    )
+    booking = book(soon, club.member)
+    refused(
+        "not_cancellable",
+        "Only a check-in or a no-show can be undone; this booking is confirmed.",
+        lambda: booking_undo_attendance(
+            kind=SLOT, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin"
+        ),
+    )
+    booking_check_in(kind=SLOT, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin")
+    assert (
+        booking_undo_attendance(kind=SLOT, booking_id=booking.booking_id, actor=Actor.system("t"), source="admin")
+        == "confirmed"
+    )
+    undone = BenefitBooking.objects.get(pk=booking.booking_id)
+    assert undone.status == BookingStatus.CONFIRMED and undone.checked_in_at is None
+    entry = AuditLog.objects.get(entity_id=str(booking.booking_id), action="booking.attendance_undone")
+    assert (entry.old_values, entry.new_values) == ({"status": "attended"}, {"status": "confirmed"})
 
 
 def test_the_day_schedule_shows_places_entitlement_and_nearby_bookings(club, django_assert_max_num_queries):

@@ -3,6 +3,7 @@ drop function if exists app_private.booking_item(text, uuid);
 drop function if exists app_private.insert_booking(
     text, uuid, uuid, uuid, uuid, text, text, integer, text, text, text[], integer, integer
 );
+drop function if exists app_private.undo_attendance(text, uuid, text, text, text, text, text, inet, text);
 drop function if exists app_private.lock_booking(text, uuid);
 drop function if exists app_private.set_booking_status(text, uuid, text, boolean);
 drop function if exists app_private.overridden_rule(text);

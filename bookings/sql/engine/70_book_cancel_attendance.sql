@@ -1,4 +1,4 @@
--- The use cases: book, cancel (promoting the waitlist), check-in and no-show. One implementation
+-- The use cases: book, cancel (promoting the waitlist), check-in and no-show, and undoing those. One implementation
 -- behind the admin's concierge flow, the API, the commands and the member app's functions.
 
 -- Book: confirms while places remain; when full, either a manager's override (with a reason code
@@ -286,5 +286,57 @@ begin
         p_user_agent => p_user_agent
     );
     return new_status;
+end
+$$;
+
+-- Undo a check-in or a no-show (a click on the wrong name at the desk): the booking is confirmed
+-- again, its check-in time cleared; the place it held stays held, so no rule is asked again.
+create or replace function app_private.undo_attendance(
+    p_kind text,
+    p_booking_id uuid,
+    p_source text,
+    p_actor_type text,
+    p_actor_id text,
+    p_actor_label text,
+    p_request_id text default '',
+    p_ip_address inet default null,
+    p_user_agent text default ''
+) returns text
+    language plpgsql volatile
+    set search_path = ''
+as $$
+declare
+    booking record;
+    was_status text := app_private.lock_booking(p_kind, p_booking_id);
+    item app_private.bookable_items;
+begin
+    if was_status is null then
+        perform app_private.refuse('not_found', 'booking');
+    end if;
+    if was_status not in ('attended', 'no_show') then
+        perform app_private.refuse('not_cancellable', 'undo', array[was_status]);
+    end if;
+    select b.member_id, b.item_id into booking
+    from app_private.item_bookings b where b.kind = p_kind and b.id = p_booking_id;
+    item := app_private.booking_item(p_kind, booking.item_id);
+    perform app_private.set_booking_status(p_kind, p_booking_id, 'confirmed');
+    perform app_private.audit_record(
+        p_action => 'booking.attendance_undone',
+        p_entity_type => 'booking',
+        p_entity_id => p_booking_id::text,
+        p_source => p_source,
+        p_actor_type => p_actor_type,
+        p_actor_id => p_actor_id,
+        p_actor_label => p_actor_label,
+        p_organization_id => item.organization_id,
+        p_old_values => jsonb_build_object('status', was_status),
+        p_new_values => jsonb_build_object('status', 'confirmed'),
+        p_member_id => booking.member_id,
+        p_branch_id => item.branch_id,
+        p_request_id => p_request_id,
+        p_ip_address => p_ip_address,
+        p_user_agent => p_user_agent
+    );
+    return 'confirmed';
 end
 $$;

@@ -32,6 +32,7 @@ begin
         ('override_needs_reason', 'code', 'CB011', 'Choose a reason for the override.'),
         ('not_cancellable', '', 'CB012', 'Only confirmed or waitlisted bookings can be cancelled; this one is %s.'),
         ('not_cancellable', 'attendance', 'CB012', 'Only confirmed bookings can be marked %s; this one is %s.'),
+        ('not_cancellable', 'undo', 'CB012', 'Only a check-in or a no-show can be undone; this booking is %s.'),
         ('too_early', '', 'CB013', 'Check-in opens an hour before the start.'),
         ('too_early', 'no_show', 'CB013', 'A no-show can only be marked once it has started.'),
         ('override_not_allowed', '', 'CB014', 'Only staff with the override permission may override.'),
