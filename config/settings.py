@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "facilities",
     "classes",
     "bookings",
+    "desk",
     "audit",
     "access",
     "demo",

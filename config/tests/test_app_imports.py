@@ -26,6 +26,7 @@ LAYERS = (
     ("members",),
     ("facilities", "classes"),
     ("bookings",),
+    ("desk",),
     ("access",),
     ("demo",),
 )

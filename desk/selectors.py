@@ -1,0 +1,347 @@
+"""What the front desk reads: the day of a branch at a glance (timeline, arriving next, needs
+attention) and the roster of one item, all through the booking engine's relations of bookable items
+and their bookings (BookableItem, ItemBooking).
+
+Each read costs a fixed number of queries whatever the number of rows, and returns frozen
+dataclasses whose times are already text on the branch's clock (clubs.localtime), so that the
+templates only place them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from bookings.models import (
+    PLACE_HOLDING_STATUSES,
+    BenefitBooking,
+    BookableItem,
+    BookingStatus,
+    ClassBooking,
+    ItemBooking,
+)
+from clubs import localtime
+from clubs.models import Branch, local_day_bounds
+from config.rules import n_of_m
+from facilities.models import Facility
+
+ARRIVING_WITHIN = datetime.timedelta(minutes=60)
+# A confirmed member stays in "arriving next" until this long after their item's start: a late
+# member at the counter is still checked in there in one click. From the start they are also a
+# no-show candidate in "needs attention"; after the grace, only there.
+LATE_ARRIVAL_GRACE = datetime.timedelta(minutes=15)
+
+
+class ItemState:
+    COMING_UP = "coming up"
+    IN_PROGRESS = "in progress"
+    OVER = "over"
+    CLOSED = "closed"
+
+
+def item_state(
+    *, starts_at: datetime.datetime, ends_at: datetime.datetime, closed: bool, now: datetime.datetime
+) -> str:
+    if closed:
+        return ItemState.CLOSED
+    if now < starts_at:
+        return ItemState.COMING_UP
+    return ItemState.IN_PROGRESS if now < ends_at else ItemState.OVER
+
+
+def time_range(starts_at: datetime.datetime, ends_at: datetime.datetime, zone, *, labelled: bool = False) -> str:
+    """18:00–18:45, with the zone's label ("18:00–18:45 EDT") when the day has two offsets."""
+    text = f"{localtime.local_time(starts_at, zone)}–{localtime.local_time(ends_at, zone)}"
+    return f"{text} {localtime.zone_label(localtime.at(starts_at, zone))}" if labelled else text
+
+
+def _clocks_change_on(day: datetime.date, zone) -> bool:
+    return ", then " in localtime.day_label(day, zone)
+
+
+def _member_name(member) -> str:
+    return f"{member.first_name} {member.last_name}"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # "slot" or "class"
+    id: uuid.UUID
+    time: str  # "18:00–18:45" on the branch's clock
+    title: str
+    detail: str  # the facility of a slot, the instructor of a class
+    booked: str  # "3 of 12": place-holding bookings against the capacity
+    waitlisted: int
+    checked_in: int
+    state: str  # ItemState
+    closed_reason: str  # "the facility is under maintenance", or ""
+    has_override: bool  # a live booking of it was a capacity override
+    free_places: int
+
+
+def _day_entries(branch: Branch, day: datetime.date, now: datetime.datetime) -> list[TimelineEntry]:
+    """Two queries: the items of the day, and their bookings counted per item in one grouped query."""
+    start, end = local_day_bounds(day, branch.zone)
+    labelled = _clocks_change_on(day, branch.zone)
+    # places_taken is deferred: the view computes it per row, the grouped count below computes it once.
+    items = (
+        BookableItem.objects.filter(branch_id=branch.pk, starts_at__gte=start, starts_at__lt=end)
+        .only("kind", "id", "title", "instructor", "starts_at", "ends_at", "capacity", "closed_reason")
+        .order_by("starts_at", "title", "id")
+    )
+    live = ~Q(status=BookingStatus.CANCELLED)
+    counts = {
+        (row["kind"], row["item_id"]): row
+        for row in ItemBooking.objects.filter(branch_id=branch.pk, starts_at__gte=start, starts_at__lt=end)
+        .values("kind", "item_id")
+        .order_by()
+        .annotate(
+            booked=Count("id", filter=Q(status__in=PLACE_HOLDING_STATUSES)),
+            waitlisted=Count("id", filter=Q(status=BookingStatus.WAITLISTED)),
+            checked_in=Count("id", filter=Q(status=BookingStatus.ATTENDED)),
+            overrides=Count("id", filter=live & Q(capacity_override=True)),
+        )
+    }
+    entries = []
+    for item in items:
+        count = counts.get((item.kind, item.id), {})
+        booked = count.get("booked", 0)
+        entries.append(
+            TimelineEntry(
+                kind=item.kind,
+                id=item.id,
+                time=time_range(item.starts_at, item.ends_at, branch.zone, labelled=labelled),
+                title=item.title,
+                detail=item.title if item.kind == "slot" else item.instructor,
+                booked=n_of_m(booked, item.capacity),
+                waitlisted=count.get("waitlisted", 0),
+                checked_in=count.get("checked_in", 0),
+                state=item_state(
+                    starts_at=item.starts_at, ends_at=item.ends_at, closed=item.closed_reason is not None, now=now
+                ),
+                closed_reason=item.closed_reason or "",
+                has_override=count.get("overrides", 0) > 0,
+                free_places=max(item.capacity - booked, 0),
+            )
+        )
+    return entries
+
+
+def day_timeline(*, branch: Branch, day: datetime.date, now: datetime.datetime | None = None) -> list[TimelineEntry]:
+    """The branch's classes and facility slots of its (local) day, earliest first: two queries."""
+    return _day_entries(branch, day, now or timezone.now())
+
+
+@dataclass(frozen=True)
+class BookingLine:
+    """A booking as the desk lists it, with what a one-click check-in or no-show needs (kind, id)."""
+
+    kind: str
+    booking_id: uuid.UUID
+    item_id: uuid.UUID
+    member_id: uuid.UUID
+    member_name: str
+    member_number: str
+    item_title: str
+    starts: str  # "18:00" on the branch's clock
+
+
+def _booking_lines(bookings, zone) -> list[BookingLine]:
+    return [
+        BookingLine(
+            kind=booking.kind,
+            booking_id=booking.id,
+            item_id=booking.item_id,
+            member_id=booking.member_id,
+            member_name=_member_name(booking.member),
+            member_number=booking.member.member_number,
+            item_title=booking.title,
+            starts=localtime.local_time(booking.starts_at, zone),
+        )
+        for booking in bookings
+    ]
+
+
+def arriving_next(
+    *, branch: Branch, now: datetime.datetime | None = None, within: datetime.timedelta = ARRIVING_WITHIN
+) -> list[BookingLine]:
+    """Confirmed (not yet checked in) bookings whose item starts within `within` from now, or started
+    less than LATE_ARRIVAL_GRACE ago (a late member is still let in at the counter): one query."""
+    now = now or timezone.now()
+    bookings = (
+        ItemBooking.objects.filter(
+            branch_id=branch.pk,
+            status=BookingStatus.CONFIRMED,
+            starts_at__gt=now - LATE_ARRIVAL_GRACE,
+            starts_at__lt=now + within,
+        )
+        .select_related("member")
+        .order_by("starts_at", "title", "member__last_name", "member__first_name", "id")
+    )
+    return _booking_lines(bookings, branch.zone)
+
+
+@dataclass(frozen=True)
+class ClosedFacility:
+    id: uuid.UUID
+    name: str
+    reason: str  # "closed" or "under maintenance"
+
+
+@dataclass(frozen=True)
+class OverrideLine:
+    kind: str
+    booking_id: uuid.UUID
+    member_name: str
+    member_number: str
+    item_title: str
+    starts: str
+    places: str  # "11 of 10": the places taken with it against the capacity, or ""
+    booked_by: str  # the staff member's name, or "" when the member booked
+    reason: str  # "VIP or guest of the club: Guest of the owner"
+
+
+@dataclass(frozen=True)
+class Attention:
+    not_checked_in: list[BookingLine]  # confirmed, their item started: candidates for a no-show
+    waitlist_with_free_places: list[TimelineEntry]  # not over, places free, members waiting
+    closed_facilities: list[ClosedFacility]
+    overrides: list[OverrideLine]  # today's capacity overrides, still live
+
+
+def _override_lines(branch: Branch, start: datetime.datetime, end: datetime.datetime) -> list[OverrideLine]:
+    """Two queries, one per booking table: ItemBooking does not carry who booked or why."""
+    lines = []
+    for model, kind, item, item_branch in (
+        (BenefitBooking, "slot", "slot", "slot__facility__branch"),
+        (ClassBooking, "class", "scheduled_class", "scheduled_class__branch"),
+    ):
+        bookings = (
+            model.objects.filter(
+                capacity_override=True,
+                **{item_branch: branch, f"{item}__starts_at__gte": start, f"{item}__starts_at__lt": end},
+            )
+            .exclude(status=BookingStatus.CANCELLED)
+            .select_related("member", "booked_by_user", "slot__facility" if kind == "slot" else item)
+        )
+        for booking in bookings:
+            booked = getattr(booking, item)
+            lines.append(
+                (
+                    booked.starts_at,
+                    OverrideLine(
+                        kind=kind,
+                        booking_id=booking.pk,
+                        member_name=_member_name(booking.member),
+                        member_number=booking.member.member_number,
+                        item_title=booked.facility.name if kind == "slot" else booked.title,
+                        starts=localtime.local_time(booked.starts_at, branch.zone),
+                        places=booking.places_when_overridden,
+                        booked_by=(booking.booked_by_user.get_full_name() or booking.booked_by_user.get_username())
+                        if booking.booked_by_user
+                        else "",
+                        reason=f"{booking.get_override_reason_code_display()}: {booking.override_reason}",
+                    ),
+                )
+            )
+    return [line for _, line in sorted(lines, key=lambda pair: (pair[0], pair[1].member_name))]
+
+
+def needs_attention(*, branch: Branch, day: datetime.date, now: datetime.datetime | None = None) -> Attention:
+    """What the desk should act on today: six queries, whatever the number of rows."""
+    now = now or timezone.now()
+    start, end = local_day_bounds(day, branch.zone)
+    late = (
+        ItemBooking.objects.filter(
+            branch_id=branch.pk,
+            status=BookingStatus.CONFIRMED,
+            starts_at__gte=start,
+            starts_at__lt=min(end, now),
+        )
+        .select_related("member")
+        .order_by("starts_at", "title", "member__last_name", "member__first_name", "id")
+    )
+    waiting = [
+        entry
+        for entry in _day_entries(branch, day, now)
+        if entry.state in (ItemState.COMING_UP, ItemState.IN_PROGRESS) and entry.free_places and entry.waitlisted
+    ]
+    facilities = Facility.objects.filter(branch=branch).filter(Q(is_active=False) | Q(under_maintenance=True))
+    closed = [
+        ClosedFacility(facility.pk, facility.name, "closed" if not facility.is_active else "under maintenance")
+        for facility in facilities.order_by("name", "id")
+    ]
+    return Attention(
+        not_checked_in=_booking_lines(late, branch.zone),
+        waitlist_with_free_places=waiting,
+        closed_facilities=closed,
+        overrides=_override_lines(branch, start, end),
+    )
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    kind: str
+    booking_id: uuid.UUID
+    member_id: uuid.UUID
+    member_name: str
+    member_number: str
+    status: str  # "Confirmed", "Attended", "No-show", "Waitlisted", "Cancelled"
+    checked_in: str  # "18:02" on the branch's clock, or ""
+    capacity_override: bool
+    late_cancellation: bool
+    position: int | None  # on the waitlist, from 1
+
+
+@dataclass(frozen=True)
+class Roster:
+    item: BookableItem
+    when: str  # "Tue 1 Dec 2026, 18:00–18:45 EST"
+    booked: str  # "3 of 12"
+    attendees: list[RosterLine]  # confirmed, attended, no-show; by surname
+    waitlist: list[RosterLine]  # in the order the engine promotes (created_at, id)
+    cancelled: list[RosterLine]
+
+
+ATTENDING = {BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW}
+
+
+def roster(*, kind: str, item_id: uuid.UUID) -> Roster:
+    """An item and every booking of it: two queries. Raises BookableItem.DoesNotExist."""
+    item = BookableItem.objects.get(kind=kind, pk=item_id)
+    bookings = (
+        ItemBooking.objects.filter(kind=kind, item_id=item_id).select_related("member").order_by("created_at", "id")
+    )
+    attendees, waitlist, cancelled = [], [], []
+    for booking in bookings:
+        waiting = booking.status == BookingStatus.WAITLISTED
+        line = RosterLine(
+            kind=booking.kind,
+            booking_id=booking.id,
+            member_id=booking.member_id,
+            member_name=_member_name(booking.member),
+            member_number=booking.member.member_number,
+            status=booking.get_status_display(),
+            checked_in=localtime.local_time(booking.checked_in_at, item.time_zone) if booking.checked_in_at else "",
+            capacity_override=booking.capacity_override,
+            late_cancellation=booking.is_late_cancellation,
+            position=len(waitlist) + 1 if waiting else None,
+        )
+        if waiting:
+            waitlist.append(line)
+        elif booking.status in ATTENDING:
+            attendees.append((booking.member.last_name, booking.member.first_name, line.member_number, line))
+        else:
+            cancelled.append(line)
+    return Roster(
+        item=item,
+        when=localtime.local_range(item.starts_at, item.ends_at, item.time_zone),
+        booked=n_of_m(item.places_taken, item.capacity),
+        attendees=[line for *_, line in sorted(attendees, key=lambda row: row[:3])],
+        waitlist=waitlist,
+        cancelled=cancelled,
+    )
