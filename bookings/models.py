@@ -85,7 +85,20 @@ class OverrideReason(models.TextChoices):
     OTHER = "other", "Other (explain in the note)"
 
 
-class Booking(TenantModel):
+class OverrideRecord:
+    """What a booking records of a manager's override, read the same from either booking table
+    and from the relation of all bookings (ItemBooking)."""
+
+    @property
+    def places_when_overridden(self) -> str:
+        """ "11 of 10": the places taken with this booking against the capacity, when an override
+        booked it beyond capacity; else empty."""
+        if self.capacity_at_booking is None or "capacity" not in self.overridden_rules:
+            return ""
+        return n_of_m(self.places_taken_before + 1, self.capacity_at_booking)
+
+
+class Booking(OverrideRecord, TenantModel):
     """What both kinds of booking share; each subclass adds the slot or class it books."""
 
     Status = BookingStatus
@@ -158,14 +171,6 @@ class Booking(TenantModel):
     def item_id(self):
         """The slot's or class's id: the bookable item (BookableItem) this books."""
         return getattr(self, f"{self.item_field}_id")
-
-    @property
-    def places_when_overridden(self) -> str:
-        """ "11 of 10": the places taken with this booking against the capacity, when an override
-        booked it beyond capacity; else empty."""
-        if self.capacity_at_booking is None or "capacity" not in self.overridden_rules:
-            return ""
-        return n_of_m(self.places_taken_before + 1, self.capacity_at_booking)
 
 
 def booking_constraints(table: str, booked_item: str) -> list[models.BaseConstraint]:
@@ -301,7 +306,7 @@ class BookableItem(models.Model):
         return self.closed_reason is not None
 
 
-class ItemBooking(models.Model):
+class ItemBooking(OverrideRecord, models.Model):
     """A booking of a slot or a class, whichever, with its item's time and title: a row of
     app_private.item_bookings, read-only. Bookings are written only by the engine."""
 
@@ -314,6 +319,12 @@ class ItemBooking(models.Model):
     created_at = models.DateTimeField()
     checked_in_at = models.DateTimeField(null=True)
     capacity_override = models.BooleanField()
+    override_reason_code = models.CharField("override reason", max_length=20, choices=OverrideReason.choices)
+    override_reason = models.TextField("override note")
+    overridden_rules = ArrayField(models.CharField(max_length=20))
+    capacity_at_booking = models.IntegerField(null=True)
+    places_taken_before = models.IntegerField(null=True)
+    booked_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, related_name="+")
     is_late_cancellation = models.BooleanField()
     benefit_kind = models.CharField(max_length=10)
     branch = models.ForeignKey("clubs.Branch", models.DO_NOTHING, related_name="+")

@@ -127,7 +127,8 @@ def test_members_of_another_organization_see_nothing_of_this_one(client, club):
 
 def test_entitlements_show_the_use_in_the_current_period(client, club, member):
     EntitlementFactory(member=member, benefit_kind=BenefitKind.CLASS, quota=8, period="month")
-    now_slot = BenefitSlotFactory(facility=club.facility)
+    # a time of its own, so that no other booking of the member's overlaps it
+    now_slot = BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(15), ends_at=tomorrow_at(15, 30))
     booking_create(kind="slot", item_id=now_slot.pk, member_id=member.pk, actor=Actor.system("t"),
                    channel="concierge", source="command")  # fmt: skip
     body = client.get(reverse("api:entitlements"), **as_member(member)).json()

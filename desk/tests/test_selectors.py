@@ -180,7 +180,7 @@ def test_arriving_next_lists_the_next_hour_and_the_late_with_what_a_check_in_nee
 def test_needs_attention_lists_the_not_checked_in_the_waitlists_with_room_closures_and_overrides(
     desk, at_10_20, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         attention = needs_attention(branch=desk.branch, day=DAY)
     assert [(line.starts, line.item_title, line.member_name) for line in attention.not_checked_in] == [
         ("09:00", "Sauna", "Ben Adams"),
