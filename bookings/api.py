@@ -43,6 +43,7 @@ class SlotSerializer(serializers.Serializer):
     time_zone = time_zone_field()
     capacity = serializers.IntegerField()
     remaining = serializers.IntegerField(help_text="Places still free.")
+    is_closed = serializers.BooleanField(help_text="The facility is closed or under maintenance: not bookable.")
 
     class Meta:
         ref_name = "Slot"

@@ -52,6 +52,11 @@ class ScheduleForm(forms.Form):
     branch = forms.ModelChoiceField(queryset=Branch.objects.filter(is_active=True).order_by("name"), empty_label=None)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the member's own organization only: another's items are not theirs to book
+        self.fields["branch"].queryset = self.fields["branch"].queryset.filter(organization_id=member.organization_id)
+
     def clean_date(self) -> datetime.date:
         day = self.cleaned_data["date"]
         today = timezone.now().date()
@@ -151,7 +156,7 @@ class ConciergeFlow:
             "branch": request.GET.get("branch") or branch.pk,
             "date": request.GET.get("date") or localtime.local_today(branch),
         }
-        form = ScheduleForm(initial=initial)
+        form = ScheduleForm(initial=initial, member=member)
         return TemplateResponse(
             request,
             "admin/bookings/concierge/schedule.html",
@@ -163,7 +168,7 @@ class ConciergeFlow:
     def pick_item(self, request):
         self._require_booking_permission(request)  # before anything is looked up
         member = self._member(request)
-        form = ScheduleForm(request.GET)
+        form = ScheduleForm(request.GET, member=member)
         if not form.is_valid():
             return TemplateResponse(
                 request,

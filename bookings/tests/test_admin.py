@@ -15,6 +15,7 @@ from bookings.models import BenefitBooking
 from bookings.services import booking_create
 from bookings.tests.conftest import tomorrow_at
 from bookings.tests.factories import BenefitBookingFactory
+from clubs.tests.factories import BranchFactory
 from facilities.tests.factories import BenefitSlotFactory
 from members.tests.factories import MemberFactory
 
@@ -66,6 +67,14 @@ def test_step_two_defaults_to_the_members_branch_and_today(front_desk_client, cl
     page = front_desk_client.get(url("schedule", member=club.member.pk)).content.decode()
     assert f'<option value="{club.branch.pk}" selected>' in page
     assert 'type="date"' in page and "Booking for <strong>Olivia Smith</strong>" in page
+
+
+def test_step_two_offers_only_the_members_organizations_branches(front_desk_client, club):
+    elsewhere = BranchFactory(name="Elsewhere")  # another organization's
+    page = front_desk_client.get(url("schedule", member=club.member.pk)).content.decode()
+    assert "Elsewhere" not in page
+    picked = front_desk_client.get(url("pick", **{**state(club), "branch": elsewhere.pk})).content.decode()
+    assert "Select a valid choice" in picked
 
 
 def test_step_three_lists_places_left_and_marks_full_ones(front_desk_client, club):

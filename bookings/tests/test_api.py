@@ -51,6 +51,14 @@ def test_member_lists_facilities_slots_with_places_and_classes(client, club, mem
     assert [(item["title"], item["remaining"]) for item in classes["results"]] == [("Yoga", 2)]
 
 
+def test_a_slot_of_a_facility_under_maintenance_is_listed_as_closed(client, club, member):
+    club.facility.under_maintenance = True
+    club.facility.save()
+    day = tomorrow_at(0).date().isoformat()
+    slots = client.get(reverse("api:slots"), {"date": day}, **as_member(member)).json()
+    assert [(slot["id"], slot["is_closed"]) for slot in slots["results"]] == [(str(club.slot.pk), True)]
+
+
 def test_a_slot_overridden_beyond_capacity_shows_no_places_left(client, club, member, manager):
     fill(club)
     booking_create(
