@@ -91,7 +91,7 @@ RULES: tuple[Rule, ...] = (
          {"": "Someone else is booking this right now; try again in a moment.",
           "waitlist": "their bookings were being changed at that moment"}),
     # Slot generation.
-    Rule("invalid_range", "CS001", 400, "a slot run's days are missing, backwards, too many, past or too far ahead",
+    Rule("invalid_range", "CS001", 400, "a slot run's days are missing, backwards, too many or too far ahead",
          {"": "%s is out of range: give a day from %s to %s (at most %s years from today at %s)",
           "days": "%s is out of range: give a number of days from 1 to %s",
           "backwards": "%s is before the start date %s",
@@ -99,10 +99,10 @@ RULES: tuple[Rule, ...] = (
           "required": "start and end dates are required",
           "end_before_start": "end date %s is before start date %s",
           "longer_than_limit": "range of %s days is longer than the limit of %s days",
-          "past": "start date %s is in the past (today is %s at the branch)",
           "beyond_window": "%s is beyond the booking window: slots here can be booked up to %s days ahead, until %s"}),
-    Rule("start_in_past", None, 400, "a slot run that starts before the branch's today (its slots would have ended)",
-         {"": "%s is before today at %s (%s in %s): its slots would already have ended"}),
+    Rule("start_in_past", "CS002", 400, "a slot run that starts before the branch's today (its slots would have ended)",
+         {"": "%s is before today at %s (%s in %s): its slots would already have ended",
+          "member": "start date %s is in the past (today is %s at the branch)"}),
     # The API's own.
     Rule("permission_denied", None, 403, "a staff token without the permission the operation needs",
          {"book": "You may not book this kind of booking.", "check_in": "You may not check members in."}),

@@ -3,9 +3,9 @@
 -- facilities/sql/slot_generation/10_slot_generation.sql
 -- Slot generation: one implementation, reached by the cron command (manage.py ensure_slots) and by
 -- members' browsers (public.ensure_facility_slots, a thin entry point to a definer function).
--- Refusals are the registry's rules (config/rules.py): its own invalid_range (SQLSTATE CS001), and
--- the engine's not_found, no_member and member_not_active; the defaults of a facility without
--- settings are app_private.default_opens_at() and its siblings (facilities.models.FACILITY_DEFAULTS).
+-- Refusals are the registry's rules (config/rules.py): its own invalid_range and start_in_past
+-- (SQLSTATEs CS001, CS002), and the engine's not_found, no_member and member_not_active; the
+-- defaults of a facility without settings are app_private.default_opens_at() and its siblings (facilities.models.FACILITY_DEFAULTS).
 
 -- The generator. Set-based: every wanted slot of every facility of the branch in one statement.
 -- Opening hours are wall-clock times in the branch's zone: a local time that does not exist (clocks
@@ -239,7 +239,7 @@ begin
     end if;
     branch_today := (now() at time zone branch.time_zone)::date;
     if p_start_date < branch_today then
-        perform app_private.refuse('invalid_range', 'past', array[p_start_date::text, branch_today::text]);
+        perform app_private.refuse('start_in_past', 'member', array[p_start_date::text, branch_today::text]);
     end if;
     if p_end_date >= p_start_date and p_end_date - p_start_date + 1 > member_max_days then
         perform app_private.refuse('invalid_range', 'longer_than_limit',
