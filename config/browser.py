@@ -98,6 +98,9 @@ class Page:
         self.browser.find_element(By.NAME, "username").send_keys(username)
         self.browser.find_element(By.NAME, "password").send_keys(PASSWORD)
         self.browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+        # signed in once the next page shows the user's tools (the implicit wait waits for it): a
+        # page asked for earlier would interrupt the sign-in and land on the login form
+        self.browser.find_element(By.ID, "user-tools")
 
     def click_link(self, text: str) -> None:
         self.browser.find_element(By.LINK_TEXT, text).click()
