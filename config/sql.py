@@ -86,14 +86,16 @@ def frozen_unit(path: Path) -> tuple[str, str] | None:
     return (match["app"], match["unit"]) if match else None
 
 
-def run_frozen_sql(migration_file: str) -> migrations.RunSQL:
-    """`RunSQL` of the SQL frozen for the migration `migration_file` (pass `__file__`), reversed by
-    its `<migration>.reverse.sql` when there is one (else a no-op)."""
-    reverse = frozen_path(migration_file, ".reverse.sql")
-    return migrations.RunSQL(
-        sql=frozen_path(migration_file).read_text(),
-        reverse_sql=reverse.read_text() if reverse.exists() else migrations.RunSQL.noop,
-    )
+def run_frozen_sql(migration_file: str, *, reinstalls: str | None = None) -> migrations.RunSQL:
+    """`RunSQL` of the SQL frozen for the migration `migration_file` (pass `__file__`). Reversed by
+    its `<migration>.reverse.sql` (what it added, dropped) followed, with `reinstalls`, by the
+    frozen copy of that earlier migration of the same app, whose definitions it replaced; with
+    neither, reversing is a no-op."""
+    parts = [frozen_path(migration_file, ".reverse.sql")]
+    if reinstalls is not None:
+        parts.append(frozen_path(Path(migration_file).with_name(f"{reinstalls}.py")))
+    reverse = "".join(path.read_text() for path in parts if path.exists())
+    return migrations.RunSQL(sql=frozen_path(migration_file).read_text(), reverse_sql=reverse or migrations.RunSQL.noop)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             "drop function app_private.booking_item(text, uuid);",
             reverse_sql=migrations.RunSQL.noop,
         ),
-        run_frozen_sql(__file__),
+        run_frozen_sql(__file__, reinstalls="0013_bookings_stay_put"),
         migrations.CreateModel(
             name='BookableItem',
             fields=[

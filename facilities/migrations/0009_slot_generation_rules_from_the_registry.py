@@ -11,4 +11,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("facilities", "0008_facility_defaults"), ("clubs", "0004_rules_and_locks")]
 
-    operations = [run_frozen_sql(__file__)]
+    operations = [run_frozen_sql(__file__, reinstalls="0007_slot_generation_unit")]
