@@ -190,7 +190,7 @@ class ConciergeFlow:
         rows = [
             {
                 "item": item,
-                "time": _time_range(item.starts_at, item.ends_at, branch, labelled),
+                "time": localtime.time_range(item.starts_at, item.ends_at, branch, labelled=labelled),
                 "over": item.ends_at <= now,
                 "started": item.starts_at <= now,
                 "choose": self._url("bookings_concierge_confirm", **state, item=item.id),
@@ -350,12 +350,6 @@ def _verdict(refusals, *, waitlist: bool, may_override: bool) -> Verdict:
         needs_override=needs_override and may_override and not blocked,
         waitlist_instead=waitlist_takes_it and not waitlist,
     )
-
-
-def _time_range(starts_at, ends_at, branch, labelled: bool) -> str:
-    """18:00–18:30, with the zone's label when the day needs it to be unambiguous."""
-    text = f"{localtime.local_time(starts_at, branch)}–{localtime.local_time(ends_at, branch)}"
-    return f"{text} {localtime.zone_label(localtime.at(starts_at, branch))}" if labelled else text
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

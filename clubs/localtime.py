@@ -69,6 +69,21 @@ def local_range(start: datetime.datetime, end: datetime.datetime, zone: Zone) ->
     return f"{start_text}–{end_text} {zone_label(local_end)}"
 
 
+def time_range(start: datetime.datetime, end: datetime.datetime, zone: Zone, *, labelled: bool = False) -> str:
+    """18:00–18:30 on the zone's clock, with the zone's label ("18:00–18:30 EST") when asked: on a
+    day whose times can be read twice (clocks_change_on)."""
+    text = f"{local_time(start, zone)}–{local_time(end, zone)}"
+    return f"{text} {zone_label(at(start, zone))}" if labelled else text
+
+
+def clocks_change_on(day: datetime.date, zone: Zone) -> bool:
+    """Whether the zone's clocks change on that day of its calendar."""
+    zone = zone_of(zone)
+    first = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+    last = datetime.datetime.combine(day, datetime.time(23, 59), tzinfo=zone)
+    return zone_label(first) != zone_label(last)
+
+
 def day_label(day: datetime.date, zone: Zone) -> str:
     """The zone's label over a day of its calendar: "EST", or "EDT, then EST" on the day the
     clocks change."""

@@ -51,20 +51,6 @@ def item_state(
     return ItemState.IN_PROGRESS if now < ends_at else ItemState.OVER
 
 
-def time_range(starts_at: datetime.datetime, ends_at: datetime.datetime, zone, *, labelled: bool = False) -> str:
-    """18:00–18:45, with the zone's label ("18:00–18:45 EDT") when the day has two offsets."""
-    text = f"{localtime.local_time(starts_at, zone)}–{localtime.local_time(ends_at, zone)}"
-    return f"{text} {localtime.zone_label(localtime.at(starts_at, zone))}" if labelled else text
-
-
-def _clocks_change_on(day: datetime.date, zone) -> bool:
-    return ", then " in localtime.day_label(day, zone)
-
-
-def _member_name(member) -> str:
-    return f"{member.first_name} {member.last_name}"
-
-
 @dataclass(frozen=True)
 class TimelineEntry:
     kind: str  # "slot" or "class"
@@ -84,7 +70,7 @@ class TimelineEntry:
 def _day_entries(branch: Branch, day: datetime.date, now: datetime.datetime) -> list[TimelineEntry]:
     """Two queries: the items of the day, and their bookings counted per item in one grouped query."""
     start, end = local_day_bounds(day, branch.zone)
-    labelled = _clocks_change_on(day, branch.zone)
+    labelled = localtime.clocks_change_on(day, branch.zone)
     # places_taken is deferred: the view computes it per row, the grouped count below computes it once.
     items = (
         BookableItem.objects.filter(branch_id=branch.pk, starts_at__gte=start, starts_at__lt=end)
@@ -112,7 +98,7 @@ def _day_entries(branch: Branch, day: datetime.date, now: datetime.datetime) -> 
             TimelineEntry(
                 kind=item.kind,
                 id=item.id,
-                time=time_range(item.starts_at, item.ends_at, branch.zone, labelled=labelled),
+                time=localtime.time_range(item.starts_at, item.ends_at, branch.zone, labelled=labelled),
                 title=item.title,
                 detail=item.title if item.kind == "slot" else item.instructor,
                 booked=n_of_m(booked, item.capacity),
@@ -155,7 +141,7 @@ def _booking_lines(bookings, zone) -> list[BookingLine]:
             booking_id=booking.id,
             item_id=booking.item_id,
             member_id=booking.member_id,
-            member_name=_member_name(booking.member),
+            member_name=booking.member.full_name,
             member_number=booking.member.member_number,
             item_title=booking.title,
             starts=localtime.local_time(booking.starts_at, zone),
@@ -223,7 +209,7 @@ def _override_lines(branch: Branch, start: datetime.datetime, end: datetime.date
         OverrideLine(
             kind=booking.kind,
             booking_id=booking.pk,
-            member_name=_member_name(booking.member),
+            member_name=booking.member.full_name,
             member_number=booking.member.member_number,
             item_title=booking.title,
             starts=localtime.local_time(booking.starts_at, branch.zone),
@@ -309,7 +295,7 @@ def roster(*, kind: str, item_id: uuid.UUID) -> Roster:
             kind=booking.kind,
             booking_id=booking.id,
             member_id=booking.member_id,
-            member_name=_member_name(booking.member),
+            member_name=booking.member.full_name,
             member_number=booking.member.member_number,
             status=booking.get_status_display(),
             checked_in=localtime.local_time(booking.checked_in_at, item.time_zone) if booking.checked_in_at else "",

@@ -18,9 +18,10 @@ from bookings.services import Override, booking_cancel
 from bookings.tests.test_services import CLASS, book
 from classes.models import ScheduledClass
 from classes.tests.factories import ScheduledClassFactory
+from clubs import localtime
 from clubs.tests.factories import BranchFactory
 from config.tests.clock import interesting_day, local
-from desk.selectors import arriving_next, day_timeline, needs_attention, roster, time_range
+from desk.selectors import arriving_next, day_timeline, needs_attention, roster
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
 from members.models import BenefitKind
 from members.tests.factories import EntitlementFactory, MemberFactory
@@ -158,7 +159,7 @@ def test_the_timeline_names_the_zone_on_the_day_the_clocks_change():
     a_class(branch, "Early", local(day, 0, 30, ZONE), 30, capacity=5)
     a_class(branch, "Late", local(day, 20, 0, ZONE), 30, capacity=5)
     assert [entry.time for entry in day_timeline(branch=branch, day=day)] == ["00:30–01:00 EST", "20:00–20:30 EDT"]
-    assert time_range(local(day, 20, 0, ZONE), local(day, 20, 30, ZONE), ZONE) == "20:00–20:30"
+    assert localtime.time_range(local(day, 20, 0, ZONE), local(day, 20, 30, ZONE), ZONE) == "20:00–20:30"
 
 
 def test_arriving_next_lists_the_next_hour_and_the_late_with_what_a_check_in_needs(
