@@ -19,6 +19,10 @@ FRONT_DESK_PERMISSIONS = [
     "bookings.view_classbooking",
     "bookings.add_classbooking",
     "bookings.change_classbooking",
+    "members.add_walk_in",
+    "members.view_membernote",
+    "members.add_membernote",
+    "members.change_membernote",
 ]
 
 MANAGER_PERMISSIONS = [
@@ -56,8 +60,11 @@ def apply_staff_groups(apps, schema_editor=None) -> None:
     Permission = apps.get_model("auth", "Permission")
     for group_name, dotted_names in STAFF_GROUPS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
-        permissions = []
-        for dotted in dotted_names:
-            app_label, codename = dotted.split(".")
-            permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(permissions)
+        # An earlier migration calling this sees only the models of its time: the permissions
+        # of later models come with the later migration that calls this again.
+        wanted = {tuple(dotted.split(".")) for dotted in dotted_names}
+        existing = Permission.objects.filter(content_type__app_label__in={app for app, _ in wanted})
+        group.permissions.set(
+            [permission for permission in existing.select_related("content_type")
+             if (permission.content_type.app_label, permission.codename) in wanted]
+        )  # fmt: skip

@@ -1,5 +1,6 @@
 """Members of the club and what their membership entitles them to."""
 
+from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F, Func, Value
@@ -65,6 +66,9 @@ class Member(TenantModel):
     class Meta:
         db_table = "members"
         ordering = ["last_name", "first_name"]
+        # Front-desk staff register a walk-in at the counter (a few fields) without the right to
+        # add or edit members in general.
+        permissions = [("add_walk_in", "Can register a walk-in member at the desk")]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "member_number"],
@@ -176,3 +180,19 @@ class Entitlement(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.quota} {self.get_benefit_kind_display()} {self.get_period_display()}"
+
+
+class MemberNote(models.Model):
+    """The staff's note on a member ("prefers the late sauna", "knee injury: no spin"), shown on
+    the member's profile at the desk. Staff only: no API role reads it."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="staff_note")
+    text = models.TextField(blank=True, max_length=2000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        db_table = "member_notes"
+
+    def __str__(self) -> str:
+        return self.text

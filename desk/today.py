@@ -1,0 +1,60 @@
+"""Today: the staff's home page. One branch's day at a glance (the timeline of classes and
+facility sessions, who is arriving next, what needs attention), refreshed in place every few
+seconds and after every action, so two desk computers show the same state."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import path
+from django.utils import timezone
+
+from clubs import localtime
+from desk.access import desk_branch, desk_branches, may_book, require_desk
+from desk.pages import render_page, render_partial
+from desk.selectors import arriving_next, day_timeline, needs_attention
+
+
+def _panels(request) -> dict:
+    branch = desk_branch(request)
+    if branch is None:
+        return {"branch": None}
+    now = timezone.now()
+    day = localtime.local_today(branch)
+    timeline = day_timeline(branch=branch, day=day, now=now)
+    return {
+        "branch": branch,
+        "day_label": localtime.day_label(day, branch),
+        "day": day,
+        "now": localtime.local_time(now, branch),
+        "timeline": timeline,
+        "arriving": arriving_next(branch=branch, now=now),
+        "attention": needs_attention(branch=branch, day=day, now=now, timeline=timeline),
+        "may_book": may_book(request.user),
+        "refresh_seconds": settings.DESK_REFRESH_SECONDS,
+    }
+
+
+def today(request):
+    require_desk(request)
+    context = _panels(request)
+    branch = context["branch"]
+    return render_page(
+        request,
+        "admin/desk/today.html",
+        title=f"Today at {branch.name}" if branch else "Today",
+        branches=desk_branches() if branch else [],
+        **context,
+    )
+
+
+def panels(request):
+    """The page's live part alone, for htmx's polling and for the refresh after an action."""
+    require_desk(request)
+    return render_partial(request, "admin/desk/today_panels.html", **_panels(request))
+
+
+def urls(admin_site) -> list:
+    return [
+        path("", admin_site.admin_view(today), name="desk_today"),
+        path("panels/", admin_site.admin_view(panels), name="desk_today_panels"),
+    ]
