@@ -9,6 +9,7 @@ conftest; each browser test module starts with `skip_without_chromium()`.
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,17 @@ def skip_without_chromium() -> None:
 
 
 class SharedConnectionServer(ThreadedWSGIServer):
+    """Requests take turns: they share one connection (the test's), which cannot run two
+    transactions at once, and pages that refresh themselves send requests beside the clicks."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.one_at_a_time = threading.Lock()
+
+    def finish_request(self, request, client_address):
+        with self.one_at_a_time:
+            super().finish_request(request, client_address)
+
     def _close_connections(self):
         pass  # the connection is the test's: it must outlive each request
 

@@ -31,7 +31,4 @@ def search(request):
 
 
 def urls(admin_site) -> list:
-    return [
-        path("search/", admin_site.admin_view(search), name="desk_search"),
-        path("walk-in/", admin_site.admin_view(search), name="desk_walk_in"),
-    ]
+    return [path("search/", admin_site.admin_view(search), name="desk_search")]
