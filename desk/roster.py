@@ -1,12 +1,259 @@
-"""(being built) The roster of one class or facility session."""
+"""The roster of one class or facility session: who is booked (checked in, undone or marked a
+no-show in one click, cancelled in two with the late-cancel consequence said first), who waits and
+in which order, adding a member at the counter (every reason the engine would refuse, and the
+waitlist when the only one is "full"), and a print view.
 
-from django.http import Http404
-from django.urls import path
+The one-click writes are the shared actions (desk/actions.py); adding is bookings.services'
+booking_create, the engine the concierge and the API use. The live part (header facts, attendees,
+waitlist) reloads itself after every action and every few seconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from audit.models import AuditSource
+from audit.services import Actor
+from bookings.concierge import _verdict
+from bookings.models import BookableItem, BookingChannel, BookingStatus, ItemBooking
+from bookings.selectors import Refusal, booking_refusals
+from bookings.services import ADD_PERMISSIONS, CHANGE_PERMISSIONS, OVERRIDE_PERMISSION, BookingKind, booking_create
+from clubs import localtime
+from config.errors import RuleViolation
+from desk.access import parse_uuid, require_desk
+from desk.pages import render_page, render_partial
+from desk.search import MAX_LENGTH, MIN_LENGTH, RESULTS
+from desk.selectors import Roster, roster
+from members.models import Member
+from members.selectors import MemberMatch, member_search
+
+# member_search is not limited to one organization: ask for more, keep those of the item's.
+SEARCHED = 3 * RESULTS
 
 
-def _todo(request, **kwargs):
-    raise Http404
+@dataclass(frozen=True)
+class Candidate:
+    """A member the search found, and their live booking of this item if they have one."""
+
+    match: MemberMatch
+    on_roster: str  # "Confirmed", "Waitlisted", ... or ""
+
+
+@dataclass
+class AddPanel:
+    """The "add a member" box: what was typed, who matched, and the outcome of the last try."""
+
+    query: str = ""
+    candidates: list[Candidate] = field(default_factory=list)
+    member: Member | None = None  # the member a booking was tried for
+    refusals: list[Refusal] = field(default_factory=list)  # every reason the engine gives
+    not_booked: str = ""  # the engine's own refusal when it is not among those reasons
+    waitlist_offered: bool = False  # full, and nothing else
+    override_url: str = ""  # a manager may set the reasons aside in the booking flow
+    done: str = ""
+
+    @property
+    def too_short(self) -> bool:
+        return 0 < len(self.query) < MIN_LENGTH
+
+
+def _kind(kind: str) -> str:
+    if kind not in BookingKind.values:
+        raise Http404("No such kind of booking.")
+    return kind
+
+
+def _roster(kind: str, item_id: uuid.UUID) -> Roster:
+    try:
+        return roster(kind=_kind(kind), item_id=item_id)
+    except BookableItem.DoesNotExist:
+        raise Http404("That slot or class does not exist.") from None
+
+
+def _item(kind: str, item_id: uuid.UUID) -> BookableItem:
+    """The item without its count of places (the add box needs none): one light query."""
+    item = (
+        BookableItem.objects.filter(kind=_kind(kind), pk=item_id)
+        .only("kind", "id", "organization_id", "branch_id", "time_zone", "title", "starts_at")
+        .first()
+    )
+    if item is None:
+        raise Http404("That slot or class does not exist.")
+    return item
+
+
+def _require_add(request, kind: str) -> None:
+    if not request.user.has_perm(ADD_PERMISSIONS[kind]):
+        raise PermissionDenied
+
+
+def _query(request) -> str:
+    # NUL cannot reach PostgreSQL's text; nobody types more than this.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:MAX_LENGTH]
+
+
+def _candidates(item: BookableItem, query: str) -> list[Candidate]:
+    """Members of the item's organization matching `query`, each with their live booking of the
+    item: two queries."""
+    if len(query) < MIN_LENGTH:
+        return []
+    matches = [m for m in member_search(query, limit=SEARCHED) if m.organization_id == item.organization_id][:RESULTS]
+    booked = dict(
+        ItemBooking.objects.filter(kind=item.kind, item_id=item.pk, member_id__in=[m.id for m in matches])
+        .exclude(status=BookingStatus.CANCELLED)
+        .values_list("member_id", "status")
+    )
+    return [Candidate(m, BookingStatus(booked[m.id]).label if m.id in booked else "") for m in matches]
+
+
+def _page(request, board: Roster, add: AddPanel):
+    item = board.item
+    return render_page(
+        request,
+        "admin/desk/roster.html",
+        title=item.title,
+        add=add,
+        **_live_context(request, board),
+        may_add=request.user.has_perm(ADD_PERMISSIONS[item.kind]),
+        print_url=reverse("admin:desk_roster_print", args=[item.kind, item.pk]),
+        day_url=f"{reverse('admin:desk_today')}?{urlencode({'branch': item.branch_id})}",
+    )
+
+
+def _live_context(request, board: Roster) -> dict:
+    item = board.item
+    return {
+        "roster": board,
+        "may_change": request.user.has_perm(CHANGE_PERMISSIONS[item.kind]),
+        "roster_url": reverse("admin:desk_roster", args=[item.kind, item.pk]),
+        "live_url": reverse("admin:desk_roster_live", args=[item.kind, item.pk]),
+        "refresh_seconds": settings.DESK_REFRESH_SECONDS,
+    }
+
+
+def roster_page(request, kind: str, item_id: uuid.UUID):
+    require_desk(request)
+    board = _roster(kind, item_id)
+    query = _query(request)
+    add = AddPanel(query=query)
+    if query and request.user.has_perm(ADD_PERMISSIONS[kind]):  # the search without JavaScript
+        add.candidates = _candidates(board.item, query)
+    return _page(request, board, add)
+
+
+def live(request, kind: str, item_id: uuid.UUID):
+    """The page's live part alone, for htmx's polling and for the refresh after an action."""
+    require_desk(request)
+    return render_partial(request, "admin/desk/roster_live.html", **_live_context(request, _roster(kind, item_id)))
+
+
+def print_view(request, kind: str, item_id: uuid.UUID):
+    require_desk(request)
+    board = _roster(kind, item_id)
+    return render_partial(
+        request,
+        "admin/desk/roster_print.html",
+        roster=board,
+        printed=localtime.local_datetime(timezone.now(), board.item.time_zone),
+    )
+
+
+def members(request, kind: str, item_id: uuid.UUID):
+    """The add box's matches as you type."""
+    require_desk(request)
+    _require_add(request, _kind(kind))
+    item = _item(kind, item_id)
+    query = _query(request)
+    return render_partial(
+        request,
+        "admin/desk/roster_members.html",
+        add=AddPanel(query=query, candidates=_candidates(item, query)),
+        kind=item.kind,
+        item_id=item.pk,
+    )
+
+
+def _tried(request, item: BookableItem, member: Member, refusal: RuleViolation, *, waitlist: bool) -> AddPanel:
+    """The add box after a refusal: every reason the engine gives now, and what can still be done."""
+    refusals = booking_refusals(kind=item.kind, item_id=item.pk, member_id=member.pk)
+    may_override = request.user.has_perm(OVERRIDE_PERMISSION)
+    verdict = _verdict(refusals, waitlist=waitlist, may_override=may_override)
+    listed = refusal.code in {reason.code for reason in refusals}
+    override_url = ""
+    if verdict.needs_override:
+        day = localtime.at(item.starts_at, item.time_zone).date().isoformat()
+        state = {"member": member.pk, "kind": item.kind, "branch": item.branch_id, "date": day, "item": item.pk}
+        override_url = f"{reverse('admin:bookings_concierge_confirm')}?{urlencode(state)}"
+    return AddPanel(
+        member=member,
+        refusals=refusals,
+        not_booked="" if listed else refusal.message,
+        waitlist_offered=verdict.waitlist_instead,
+        override_url=override_url,
+    )
+
+
+@require_POST
+def add(request, kind: str, item_id: uuid.UUID):
+    """Book the chosen member (or put them on the waitlist when asked), through the engine."""
+    require_desk(request)
+    _require_add(request, _kind(kind))
+    item = _item(kind, item_id)
+    waitlist = request.POST.get("waitlist") == "1"
+    member = Member.objects.filter(pk=parse_uuid(request.POST.get("member")), organization_id=item.organization_id)
+    member = member.first()
+    if member is None:
+        panel = AddPanel(not_booked="That member does not exist here.")
+    else:
+        try:
+            outcome = booking_create(
+                kind=item.kind,
+                item_id=item.pk,
+                member_id=member.pk,
+                actor=Actor.staff(request.user),
+                channel=BookingChannel.CONCIERGE,
+                source=AuditSource.ADMIN,
+                booked_by=request.user,
+                join_waitlist=waitlist,
+            )
+        except RuleViolation as refusal:
+            panel = _tried(request, item, member, refusal, waitlist=waitlist)
+        else:
+            at = f"{item.title} at {localtime.local_time(item.starts_at, item.time_zone)}"
+            if outcome.status == BookingStatus.WAITLISTED:
+                done = f"{member.full_name} is on the waitlist for {at}."
+            else:
+                done = f"Booked {member.full_name} for {at}."
+            if not request.htmx:
+                messages.success(request, done)
+                return HttpResponseRedirect(reverse("admin:desk_roster", args=[item.kind, item.pk]))
+            response = render_partial(request, "admin/desk/roster_add.html", add=AddPanel(done=done), kind=item.kind,
+                                      item_id=item.pk)  # fmt: skip
+            trigger_client_event(response, "deskMessage", {"text": done, "level": "success"})
+            return trigger_client_event(response, "deskChanged", {})
+    if request.htmx:
+        return render_partial(request, "admin/desk/roster_add.html", add=panel, kind=item.kind, item_id=item.pk)
+    return _page(request, _roster(kind, item_id), panel)
 
 
 def urls(admin_site) -> list:
-    return [path("items/<str:kind>/<uuid:item_id>/", admin_site.admin_view(_todo), name="desk_roster")]
+    view = admin_site.admin_view
+    item = "items/<str:kind>/<uuid:item_id>/"
+    return [
+        path(item, view(roster_page), name="desk_roster"),
+        path(f"{item}live/", view(live), name="desk_roster_live"),
+        path(f"{item}print/", view(print_view), name="desk_roster_print"),
+        path(f"{item}members/", view(members), name="desk_roster_members"),
+        path(f"{item}add/", view(add), name="desk_roster_add"),
+    ]

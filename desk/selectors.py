@@ -22,6 +22,7 @@ from bookings.models import (
     BookingStatus,
     ItemBooking,
 )
+from bookings.services import BookingKind
 from clubs import localtime
 from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
@@ -265,6 +266,11 @@ def needs_attention(
     )
 
 
+# The engine's set_attendance opens check-in an hour before the start, and a no-show at the start:
+# the roster offers each button from then (the engine still decides, and says why when it refuses).
+CHECK_IN_OPENS_BEFORE = datetime.timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class RosterLine:
     kind: str
@@ -272,18 +278,32 @@ class RosterLine:
     member_id: uuid.UUID
     member_name: str
     member_number: str
-    status: str  # "Confirmed", "Attended", "No-show", "Waitlisted", "Cancelled"
+    status: str  # BookingStatus: "confirmed", "attended", "no_show", "waitlisted", "cancelled"
+    status_label: str  # "Confirmed", "Attended", "No-show", "Waitlisted", "Cancelled"
     checked_in: str  # "18:02" on the branch's clock, or ""
     capacity_override: bool
+    override: str  # "VIP or guest of the club: Guest of the owner (3 of 2, by Sam Lee)", or ""
     late_cancellation: bool
     position: int | None  # on the waitlist, from 1
 
 
 @dataclass(frozen=True)
 class Roster:
-    item: BookableItem
+    item: BookableItem  # with its branch
+    kind_label: str  # "Class", "Recovery facility"
+    detail: str  # "with Priya Shah" for a class, "" for a facility's slot (its title is the facility)
     when: str  # "Tue 1 Dec 2026, 18:00–18:45 EST"
+    day: datetime.date  # the item's day on the branch's calendar
     booked: str  # "3 of 12"
+    free_places: int
+    state: str  # ItemState
+    closed_reason: str  # "the class is cancelled", or ""
+    has_override: bool  # a live booking of it was a capacity override
+    check_in_open: bool  # from an hour before the start, unless it is closed
+    check_in_opens: str  # "17:00" on the branch's clock
+    no_show_open: bool  # it has started
+    cancel_is_late: bool  # cancelling a confirmed booking now is a late cancellation
+    cancel_consequence: str  # "Free cancellation until 06:00 (12 hours before the start)." or the late one
     attendees: list[RosterLine]  # confirmed, attended, no-show; by surname
     waitlist: list[RosterLine]  # in the order the engine promotes (created_at, id)
     cancelled: list[RosterLine]
@@ -292,11 +312,45 @@ class Roster:
 ATTENDING = {BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW}
 
 
-def roster(*, kind: str, item_id: uuid.UUID) -> Roster:
+def _duration(minutes: int) -> str:
+    """12 hours, 1 hour 30 minutes, 45 minutes"""
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def _cancel_consequence(item: BookableItem, now: datetime.datetime) -> tuple[bool, str]:
+    """What cancelling a confirmed booking now means, as the engine's cancel_booking decides it:
+    late once `now` is past the start less the item's cutoff."""
+    free_until = item.starts_at - datetime.timedelta(minutes=item.cutoff_minutes)
+    before = f"{_duration(item.cutoff_minutes)} before the start" if item.cutoff_minutes else "the start"
+    if now > free_until:
+        return True, f"Cancelling now is a late cancellation (less than {before})."
+    same_day = localtime.at(free_until, item.time_zone).date() == localtime.at(item.starts_at, item.time_zone).date()
+    until = (localtime.local_time if same_day else localtime.local_datetime)(free_until, item.time_zone)
+    return False, f"Free cancellation until {until} ({before}); after that it is a late cancellation."
+
+
+def _override(booking: ItemBooking) -> str:
+    if not booking.capacity_override:
+        return ""
+    details = [booking.places_when_overridden] if booking.places_when_overridden else []
+    if booking.booked_by_user:
+        details.append(f"by {booking.booked_by_user.get_full_name() or booking.booked_by_user.get_username()}")
+    said = f"{booking.get_override_reason_code_display()}: {booking.override_reason}"
+    return f"{said} ({', '.join(details)})" if details else said
+
+
+def roster(*, kind: str, item_id: uuid.UUID, now: datetime.datetime | None = None) -> Roster:
     """An item and every booking of it: two queries. Raises BookableItem.DoesNotExist."""
-    item = BookableItem.objects.get(kind=kind, pk=item_id)
+    now = now or timezone.now()
+    item = BookableItem.objects.select_related("branch").get(kind=kind, pk=item_id)
     bookings = (
-        ItemBooking.objects.filter(kind=kind, item_id=item_id).select_related("member").order_by("created_at", "id")
+        ItemBooking.objects.filter(kind=kind, item_id=item_id)
+        .select_related("member", "booked_by_user")
+        .order_by("created_at", "id")
     )
     attendees, waitlist, cancelled = [], [], []
     for booking in bookings:
@@ -307,9 +361,11 @@ def roster(*, kind: str, item_id: uuid.UUID) -> Roster:
             member_id=booking.member_id,
             member_name=booking.member.full_name,
             member_number=booking.member.member_number,
-            status=booking.get_status_display(),
+            status=booking.status,
+            status_label=booking.get_status_display(),
             checked_in=localtime.local_time(booking.checked_in_at, item.time_zone) if booking.checked_in_at else "",
             capacity_override=booking.capacity_override,
+            override=_override(booking),
             late_cancellation=booking.is_late_cancellation,
             position=len(waitlist) + 1 if waiting else None,
         )
@@ -319,10 +375,24 @@ def roster(*, kind: str, item_id: uuid.UUID) -> Roster:
             attendees.append((booking.member.last_name, booking.member.first_name, line.member_number, line))
         else:
             cancelled.append(line)
+    check_in_from = item.starts_at - CHECK_IN_OPENS_BEFORE
+    cancel_is_late, cancel_consequence = _cancel_consequence(item, now)
     return Roster(
         item=item,
+        kind_label=BookingKind(kind).label,
+        detail=f"with {item.instructor}" if kind == BookingKind.CLASS and item.instructor else "",
         when=localtime.local_range(item.starts_at, item.ends_at, item.time_zone),
+        day=localtime.at(item.starts_at, item.time_zone).date(),
         booked=n_of_m(item.places_taken, item.capacity),
+        free_places=item.remaining,
+        state=item_state(starts_at=item.starts_at, ends_at=item.ends_at, closed=item.is_closed, now=now),
+        closed_reason=item.closed_reason or "",
+        has_override=any(line.capacity_override for *_, line in attendees),
+        check_in_open=now >= check_in_from and not item.is_closed,
+        check_in_opens=localtime.local_time(check_in_from, item.time_zone),
+        no_show_open=now >= item.starts_at,
+        cancel_is_late=cancel_is_late,
+        cancel_consequence=cancel_consequence,
         attendees=[line for *_, line in sorted(attendees, key=lambda row: row[:3])],
         waitlist=waitlist,
         cancelled=cancelled,

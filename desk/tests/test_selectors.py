@@ -15,13 +15,14 @@ import time_machine
 from audit.services import Actor
 from bookings.models import BenefitBooking, BookableItem, ClassBooking
 from bookings.services import Override, booking_cancel
-from bookings.tests.test_services import CLASS, book
+from bookings.tests.test_services import CLASS, SLOT, book
 from classes.models import ScheduledClass
 from classes.tests.factories import ScheduledClassFactory
 from clubs import localtime
 from clubs.tests.factories import BranchFactory
 from config.tests.clock import interesting_day, local
 from desk.selectors import arriving_next, day_timeline, needs_attention, roster
+from facilities.models import BenefitSetting
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
 from members.models import BenefitKind
 from members.tests.factories import EntitlementFactory, MemberFactory
@@ -216,19 +217,60 @@ def test_the_roster_lists_attendees_the_waitlist_in_promotion_order_and_the_canc
 ):
     with django_assert_num_queries(2):
         yoga = roster(kind=CLASS, item_id=desk.yoga.pk)
-    assert (yoga.item.pk, yoga.booked) == (desk.yoga.pk, "3 of 2")
+    assert (yoga.item.pk, yoga.item.branch.name, yoga.booked, yoga.free_places) == (
+        desk.yoga.pk,
+        "Harbourfront",
+        "3 of 2",
+        0,
+    )
+    assert (yoga.kind_label, yoga.detail, yoga.day) == ("Class", "with Priya Shah", DAY)
     assert yoga.when == f"{DAY:%a} {DAY.day} {DAY:%b %Y}, 10:00–11:00 EST"
-    assert [(line.member_name, line.status, line.checked_in, line.capacity_override) for line in yoga.attendees] == [
-        ("Ben Adams", "Confirmed", "", False),
-        ("Ava Brown", "Attended", "09:58", False),
-        ("Eve Clark", "Confirmed", "", True),
+    assert (yoga.state, yoga.closed_reason, yoga.has_override) == ("in progress", "", True)
+    assert [
+        (line.member_name, line.status, line.status_label, line.checked_in, line.capacity_override)
+        for line in yoga.attendees
+    ] == [
+        ("Ben Adams", "confirmed", "Confirmed", "", False),
+        ("Ava Brown", "attended", "Attended", "09:58", False),
+        ("Eve Clark", "confirmed", "Confirmed", "", True),
     ]
+    assert yoga.attendees[2].override == "VIP or guest of the club: Guest of the owner (3 of 2, by test-manager)"
     assert [(line.position, line.member_name) for line in yoga.waitlist] == [(1, "Dan Evans"), (2, "Cleo Diaz")]
     assert yoga.cancelled == []
 
     barre = roster(kind=CLASS, item_id=desk.barre.pk)
-    assert [(line.member_name, line.status) for line in barre.cancelled] == [("Dan Evans", "Cancelled")]
+    assert [(line.member_name, line.status_label) for line in barre.cancelled] == [("Dan Evans", "Cancelled")]
     assert [line.member_number for line in barre.attendees] == ["H003"]
+    assert (barre.has_override, barre.free_places) == (False, 4)
+
+
+def test_the_roster_says_when_check_in_opens_and_what_cancelling_now_means(desk, at_10_20):
+    # Pilates at 11:00, 40 minutes away: check-in open (from 10:00), no no-show yet, cancelling late (cutoff 60 min)
+    pilates = roster(kind=CLASS, item_id=desk.pilates.pk)
+    assert (pilates.state, pilates.check_in_open, pilates.check_in_opens, pilates.no_show_open) == (
+        "coming up",
+        True,
+        "10:00",
+        False,
+    )
+    assert pilates.cancel_is_late
+    assert pilates.cancel_consequence == "Cancelling now is a late cancellation (less than 1 hour before the start)."
+    # Spin at 18:00 is cancelled: no check-in; cancelling is free until 17:00
+    spin = roster(kind=CLASS, item_id=ScheduledClass.objects.get(title="Spin").pk)
+    assert (spin.state, spin.closed_reason, spin.check_in_open) == ("closed", "the class is cancelled", False)
+    assert (spin.cancel_is_late, spin.cancel_consequence) == (
+        False,
+        "Free cancellation until 17:00 (1 hour before the start); after that it is a late cancellation.",
+    )
+    # A facility's own cutoff, ending the day before: the day is named
+    BenefitSetting.objects.filter(facility__name="Sauna").update(cancellation_cutoff_minutes=90 + 24 * 60)
+    sauna = roster(kind=SLOT, item_id=desk.sauna_slot.pk, now=at(10, 20) - datetime.timedelta(days=3))
+    eve = DAY - datetime.timedelta(days=1)
+    assert (sauna.kind_label, sauna.detail, sauna.state) == ("Recovery facility", "", "coming up")
+    assert sauna.cancel_consequence == (
+        f"Free cancellation until {eve:%a} {eve.day} {eve:%b %Y}, 07:30 EST (25 hours 30 minutes before the start);"
+        " after that it is a late cancellation."
+    )
 
 
 def test_the_roster_of_a_missing_item_is_not_found(desk):
