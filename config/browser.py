@@ -35,17 +35,6 @@ def skip_without_chromium() -> None:
 
 
 class SharedConnectionServer(ThreadedWSGIServer):
-    """Requests take turns: they share one connection (the test's), which cannot run two
-    transactions at once, and pages that refresh themselves send requests beside the clicks."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.one_at_a_time = threading.Lock()
-
-    def finish_request(self, request, client_address):
-        with self.one_at_a_time:
-            super().finish_request(request, client_address)
-
     def _close_connections(self):
         pass  # the connection is the test's: it must outlive each request
 
@@ -58,13 +47,25 @@ class SharedConnectionThread(LiveServerThread):
         )  # fmt: skip
 
 
+class OneRequestAtATime(StaticFilesHandler):
+    """Requests take turns: they share one database connection (the test's), which cannot serve
+    two at once, and pages that refresh themselves send requests beside the test's clicks. The
+    turn is per request, not per HTTP connection, which the browser keeps open between requests."""
+
+    turn = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.turn:
+            return super().__call__(environ, start_response)
+
+
 @pytest.fixture
 def live_url(db):
     connection = connections["default"]
     connection.inc_thread_sharing()
     keep = requests_keep_the_test_connection()
     keep.__enter__()
-    thread = SharedConnectionThread("127.0.0.1", StaticFilesHandler, connections_override={"default": connection})
+    thread = SharedConnectionThread("127.0.0.1", OneRequestAtATime, connections_override={"default": connection})
     thread.daemon = True
     original_close_all = connections.close_all
     connections.close_all = lambda: None  # the server thread would close the shared connection on exit
@@ -81,8 +82,8 @@ def live_url(db):
         connection.dec_thread_sharing()
 
 
-@pytest.fixture
-def browser():
+def chromium() -> webdriver.Chrome:
+    """A headless Chromium; the `browser` fixture's, or a second one (another desk computer)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
@@ -92,6 +93,12 @@ def browser():
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture
+def browser():
+    driver = chromium()
     yield driver
     driver.quit()
 
