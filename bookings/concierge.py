@@ -31,7 +31,14 @@ from bookings.models import (
     ClassBooking,
     OverrideReason,
 )
-from bookings.selectors import bookable_items, booking_refusals
+from bookings.selectors import (
+    FacilityGrid,
+    GridColumn,
+    bookable_items,
+    booking_refusals,
+    entitlement_line,
+    facility_grid,
+)
 from bookings.services import ADD_PERMISSIONS, OVERRIDE_PERMISSION, BookingKind, Override, booking_create
 from clubs import localtime
 from clubs.models import Branch
@@ -45,25 +52,31 @@ STEPS = ["Member", "What and when", "Slot or class", "Confirm"]
 # (a day's bounds in a branch's zone) can leave the calendar.
 DAYS_SHOWN = datetime.timedelta(days=366)
 SEARCH_LENGTH = 100
+ONE_DAY = datetime.timedelta(days=1)
+
+
+class ShownDayField(forms.DateField):
+    """A day the flow (and the facility grid) shows: within DAYS_SHOWN of today."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        today = timezone.now().date()
+        first, last = today - DAYS_SHOWN, today + DAYS_SHOWN
+        if value is not None and not first <= value <= last:
+            raise forms.ValidationError(f"Choose a day between {first:%-d %b %Y} and {last:%-d %b %Y}.")
 
 
 class ScheduleForm(forms.Form):
     kind = forms.ChoiceField(choices=BookingKind.choices, widget=forms.RadioSelect, initial=BookingKind.SLOT)
     branch = forms.ModelChoiceField(queryset=Branch.objects.filter(is_active=True).order_by("name"), empty_label=None)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = ShownDayField()
 
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
         # the member's own organization only: another's items are not theirs to book
         self.fields["branch"].queryset = self.fields["branch"].queryset.filter(organization_id=member.organization_id)
-
-    def clean_date(self) -> datetime.date:
-        day = self.cleaned_data["date"]
-        today = timezone.now().date()
-        first, last = today - DAYS_SHOWN, today + DAYS_SHOWN
-        if not first <= day <= last:
-            raise forms.ValidationError(f"Choose a day between {first:%-d %b %Y} and {last:%-d %b %Y}.")
-        return day
 
 
 class ConfirmForm(forms.Form):
@@ -127,11 +140,6 @@ class ConciergeFlow:
             raise Http404("Choose a member first.")
         return member
 
-    @staticmethod
-    def _url(name: str, **params) -> str:
-        query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-        return f"{reverse(f'admin:{name}')}?{query}"
-
     # Step 1: find the member
 
     def find_member(self, request):
@@ -139,11 +147,42 @@ class ConciergeFlow:
         # NUL cannot reach PostgreSQL's text; nobody types a name longer than this.
         query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_LENGTH]
         matches = member_search(query) if query else []
+        # A slot chosen on the facility grid first: carried through the search, and choosing the
+        # member goes straight to confirm it.
+        item, waitlist = self._carried_item(request), request.GET.get("waitlist") == "1"
+        if item is None:
+            carry, choose, item_when = [], f"{reverse('admin:bookings_concierge_schedule')}?member=", ""
+        else:
+            carry = [("kind", item.kind), ("item", item.pk), *([("waitlist", "1")] if waitlist else [])]
+            day = localtime.at(item.starts_at, item.branch).date()
+            state = {"kind": item.kind, "item": item.pk, "branch": item.branch_id, "date": day.isoformat()}
+            choose = f"{step_url('bookings_concierge_confirm', **state, waitlist='1' if waitlist else '')}&member="
+            item_when = localtime.local_range(item.starts_at, item.ends_at, item.branch)
         return TemplateResponse(
             request,
             "admin/bookings/concierge/member.html",
-            self._context(request, 1, query=query, matches=matches, searched=bool(query)),
+            self._context(
+                request,
+                1,
+                query=query,
+                matches=matches,
+                searched=bool(query),
+                item=item,
+                item_when=item_when,
+                waitlist=waitlist,
+                carry=carry,
+                choose=choose,
+            ),
         )
+
+    def _carried_item(self, request) -> BookableItem | None:
+        if not request.GET.get("item"):
+            return None
+        kind = request.GET.get("kind")
+        if kind not in BookingKind.values:
+            raise Http404("Choose a class or a recovery facility first.")
+        self._require_booking_permission(request, kind)
+        return _booked_item(kind, _uuid(request.GET.get("item")))
 
     # Step 2: class or facility, branch, day
 
@@ -160,7 +199,7 @@ class ConciergeFlow:
         return TemplateResponse(
             request,
             "admin/bookings/concierge/schedule.html",
-            self._context(request, 2, member=member, form=form, back=self._url("bookings_concierge_member")),
+            self._context(request, 2, member=member, form=form, back=step_url("bookings_concierge_member")),
         )
 
     # Step 3: pick a slot or class
@@ -173,17 +212,50 @@ class ConciergeFlow:
             return TemplateResponse(
                 request,
                 "admin/bookings/concierge/schedule.html",
-                self._context(request, 2, member=member, form=form, back=self._url("bookings_concierge_member")),
+                self._context(request, 2, member=member, form=form, back=step_url("bookings_concierge_member")),
             )
         kind, branch, day = form.cleaned_data["kind"], form.cleaned_data["branch"], form.cleaned_data["date"]
         self._require_booking_permission(request, kind)
-        schedule = bookable_items(
-            kind=kind, branch_id=branch.pk, time_zone=branch.time_zone, day=day, member_id=member.pk
-        )
         state = {"member": member.pk, "kind": kind, "branch": branch.pk, "date": day.isoformat()}
         now = timezone.now()
         # What is over is history: hidden unless asked for, so the day starts at what can be booked.
         show_over = request.GET.get("over") == "1"
+        common = {
+            "member": member,
+            "kind_label": BookingKind(kind).label,
+            "branch": branch,
+            "day": day,
+            "zone_label": localtime.day_label(day, branch),
+            "toggle_over": step_url("bookings_concierge_pick", **state, over="" if show_over else "1"),
+            "show_over": show_over,
+            "future_day": day >= localtime.local_today(branch),
+            "member_bookable": member.status == MemberStatus.ACTIVE,
+            "back": step_url("bookings_concierge_schedule", **state),
+            "other_day": [
+                (label, step_url("bookings_concierge_pick", **{**state, "date": (day + delta).isoformat()}))
+                for label, delta in (("Previous day", -ONE_DAY), ("Next day", ONE_DAY))
+            ],
+        }
+        if kind == BookingKind.SLOT:
+            # Recovery slots as the facility grid: a column per facility, a row per start time.
+            grid = facility_grid(branch=branch, day=day, now=now, member_id=member.pk)
+            first = grid.any_item_id
+            return TemplateResponse(
+                request,
+                "admin/bookings/concierge/pick.html",
+                self._context(
+                    request,
+                    3,
+                    **common,
+                    grid=grid,
+                    links=grid_links(grid, branch=branch, member_id=member.pk),
+                    over=grid.over,
+                    entitlement=entitlement_line(kind=kind, item_id=first, member_id=member.pk) if first else "",
+                ),
+            )
+        schedule = bookable_items(
+            kind=kind, branch_id=branch.pk, time_zone=branch.time_zone, day=day, member_id=member.pk
+        )
         over = sum(1 for item in schedule.items if item.ends_at <= now)
         # On the days clocks change one reading can happen twice: then each time says which.
         labelled = len({localtime.zone_label(localtime.at(item.starts_at, branch)) for item in schedule.items}) > 1
@@ -193,8 +265,8 @@ class ConciergeFlow:
                 "time": localtime.time_range(item.starts_at, item.ends_at, branch, labelled=labelled),
                 "over": item.ends_at <= now,
                 "started": item.starts_at <= now,
-                "choose": self._url("bookings_concierge_confirm", **state, item=item.id),
-                "waitlist": self._url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
+                "choose": step_url("bookings_concierge_confirm", **state, item=item.id),
+                "waitlist": step_url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
             }
             for item in schedule.items
             if show_over or item.ends_at > now
@@ -202,30 +274,7 @@ class ConciergeFlow:
         return TemplateResponse(
             request,
             "admin/bookings/concierge/pick.html",
-            self._context(
-                request,
-                3,
-                member=member,
-                kind_label=BookingKind(kind).label,
-                branch=branch,
-                day=day,
-                zone_label=localtime.day_label(day, branch),
-                rows=rows,
-                over=over,
-                toggle_over=self._url("bookings_concierge_pick", **state, over="" if show_over else "1"),
-                show_over=show_over,
-                future_day=day >= localtime.local_today(branch),
-                member_bookable=member.status == MemberStatus.ACTIVE,
-                entitlement=schedule.entitlement,
-                back=self._url("bookings_concierge_schedule", **state),
-                other_day=[
-                    (label, self._url("bookings_concierge_pick", **{**state, "date": (day + delta).isoformat()}))
-                    for label, delta in (
-                        ("Previous day", datetime.timedelta(days=-1)),
-                        ("Next day", datetime.timedelta(days=1)),
-                    )
-                ],
-            ),
+            self._context(request, 3, **common, rows=rows, over=over, entitlement=schedule.entitlement),
         )
 
     # Step 4: confirm
@@ -262,7 +311,7 @@ class ConciergeFlow:
                 refusal = error
             else:
                 return HttpResponseRedirect(
-                    self._url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
+                    step_url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
                 )
         branch = item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
@@ -288,10 +337,10 @@ class ConciergeFlow:
                 waitlist=waitlist,
                 refusals=refusals,
                 verdict=verdict,
-                waitlist_instead=self._url("bookings_concierge_confirm", **state, item=item.pk, waitlist=1),
+                waitlist_instead=step_url("bookings_concierge_confirm", **state, item=item.pk, waitlist=1),
                 form=form,
                 may_override=may_override,
-                back=self._url("bookings_concierge_pick", **state),
+                back=step_url("bookings_concierge_pick", **state),
             ),
         )
 
@@ -319,9 +368,49 @@ class ConciergeFlow:
                 when=localtime.local_range(item.starts_at, item.ends_at, branch),
                 branch=branch,
                 booking_url=reverse(f"admin:bookings_{model._meta.model_name}_change", args=[booking.pk]),
-                another=self._url("bookings_concierge_schedule", member=booking.member_id),
+                another=step_url("bookings_concierge_schedule", member=booking.member_id),
             ),
         )
+
+
+def step_url(name: str, **params) -> str:
+    """A step's address with the flow's state in its query string (empty values left out)."""
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{reverse(f'admin:{name}')}?{query}"
+
+
+@dataclass(frozen=True)
+class GridLinks:
+    """Where the facility grid's cells lead: to confirm for a chosen member, else to step 1 carrying
+    the slot, so choosing the member lands on confirm. `book` and `waitlist` end in "item=", which
+    each cell completes with its slot's id (no link built in Python per cell of hundreds)."""
+
+    book: str
+    waitlist: str
+    columns: list[tuple[GridColumn, str]]  # each column with the link to its next free place, or ""
+
+
+def grid_links(grid: FacilityGrid, *, branch: Branch, member_id: uuid.UUID | None) -> GridLinks:
+    def link(day: datetime.date = grid.day, **params) -> str:
+        if member_id is None:
+            return step_url("bookings_concierge_member", kind=BookingKind.SLOT, **params)
+        return step_url(
+            "bookings_concierge_confirm",
+            member=member_id,
+            kind=BookingKind.SLOT,
+            branch=branch.pk,
+            date=day.isoformat(),
+            **params,
+        )
+
+    return GridLinks(
+        book=f"{link()}&item=",
+        waitlist=f"{link(waitlist=1)}&item=",
+        columns=[
+            (column, link(column.next_free.day, item=column.next_free.item_id) if column.next_free else "")
+            for column in grid.columns
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,44 @@ be refused."""
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import formats, timezone
 
-from bookings.models import ENTITLEMENT_UNITS, BookableItem, BookingStatus, ItemBooking
+from bookings.models import (
+    ENTITLEMENT_UNITS,
+    PLACE_HOLDING_STATUSES,
+    BenefitBooking,
+    BookableItem,
+    BookingStatus,
+    ItemBooking,
+)
+from clubs import localtime
 from clubs.localtime import local_today
 from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
+from facilities.models import FACILITY_DEFAULTS, BenefitSlot, Facility
 
 NEARBY = datetime.timedelta(hours=1)
 
@@ -42,6 +69,13 @@ def booking_refusals(*, kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> 
         return [Refusal(*row) for row in cursor.fetchall()]
 
 
+def places_text(taken: int, capacity: int) -> str:
+    """ "3 of 4 taken" when full, "1 of 4 left" otherwise."""
+    if taken >= capacity:
+        return f"{n_of_m(taken, capacity)} taken"
+    return f"{n_of_m(capacity - taken, capacity)} left"
+
+
 @dataclass
 class DayItem:
     """A slot or class of the concierge's day, with what the member at the counter has near it."""
@@ -62,10 +96,7 @@ class DayItem:
 
     @property
     def places(self) -> str:
-        """ "3 of 4 taken" when full, "1 of 4 left" otherwise."""
-        if self.is_full:
-            return f"{n_of_m(self.taken, self.capacity)} taken"
-        return f"{n_of_m(self.remaining, self.capacity)} left"
+        return places_text(self.taken, self.capacity)
 
 
 @dataclass
@@ -108,6 +139,17 @@ def member_bookings(*, member_id: uuid.UUID) -> QuerySet[ItemBooking]:
     return ItemBooking.objects.filter(member_id=member_id).order_by("-starts_at", "id")
 
 
+def entitlement_line(*, kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> str:
+    """ "2 of 4 recovery sessions used this week": the member's use of the entitlement that booking
+    this item would count against (its kind and period), or "" without a limit. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select used, quota, period from app_private.entitlement_use(%s, %s, %s)", [kind, item_id, member_id]
+        )
+        used, quota, period = cursor.fetchone()
+    return f"{n_of_m(used, quota)} {ENTITLEMENT_UNITS[kind]} used this {period}" if quota is not None else ""
+
+
 def bookable_items(
     *, kind: str, branch_id: uuid.UUID, time_zone: str, day: datetime.date, member_id: uuid.UUID
 ) -> DaySchedule:
@@ -131,16 +173,7 @@ def bookable_items(
         ends_at__gt=start - NEARBY,
     ).values_list("title", "starts_at", "ends_at")
     theirs = list(theirs)
-    entitlement = ""
-    if items:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "select used, quota, period from app_private.entitlement_use(%s, %s, %s)",
-                [kind, items[0].id, member_id],
-            )
-            used, quota, period = cursor.fetchone()
-        if quota is not None:
-            entitlement = f"{n_of_m(used, quota)} {ENTITLEMENT_UNITS[kind]} used this {period}"
+    entitlement = entitlement_line(kind=kind, item_id=items[0].id, member_id=member_id) if items else ""
     for item in items:
         item.nearby = [
             f"{title} {other_start.astimezone(zone):%H:%M}"
@@ -150,3 +183,260 @@ def bookable_items(
             and not (other_start == item.starts_at and title == item.title)
         ]
     return DaySchedule(items=items, entitlement=entitlement)
+
+
+class GridState:
+    FREE = "free"
+    FULL = "full"
+    CLOSED = "closed"
+    STARTED = "started"
+    OVER = "over"
+
+
+GRID_TEXT = {GridState.FULL: "Full", GridState.CLOSED: "Closed", GridState.STARTED: "Started", GridState.OVER: "Over"}
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One facility's slot at one time of the grid."""
+
+    item_id: uuid.UUID
+    facility: str
+    state: str  # GridState
+    text: str  # "3 left", "Full", "Closed", "Started", "Over"
+    time: str  # "10:00–10:30" on the branch's clock ("01:30–02:00 EST" when the day needs the label)
+    places: str  # "3 of 4 left", "4 of 4 taken"
+    closed_reason: str  # "under maintenance", "closed", or ""
+    member_status: str  # the chosen member's own booking of it ("confirmed", "waitlisted"), or ""
+
+    @property
+    def bookable(self) -> bool:
+        """A place can be asked for: free, or full with its waitlist (an override beyond it)."""
+        return self.state in (GridState.FREE, GridState.FULL) and not self.member_status
+
+
+@dataclass(frozen=True)
+class GridRow:
+    time: str  # "10:00", or "01:30 EST" when the day needs the label
+    cells: list[GridCell | None]  # one per column: None where that facility has no slot starting then
+    is_over: bool  # every slot of the row is over
+
+
+@dataclass(frozen=True)
+class NextFree:
+    item_id: uuid.UUID
+    day: datetime.date  # its day on the branch's calendar
+    when: str  # "10:30" on the grid's day, "Wed 3 Dec, 07:00" on another
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    facility_id: uuid.UUID
+    name: str
+    closed_reason: str  # "closed", "under maintenance", or ""
+    shape: str  # "30 min · 4 places" when every slot of the day is alike, else ""
+    next_free: NextFree | None
+
+
+@dataclass(frozen=True)
+class FacilityGrid:
+    day: datetime.date
+    zone_label: str  # "EST", or "EDT, then EST" on the day the clocks change
+    columns: list[GridColumn]
+    rows: list[GridRow]
+    member_day: list[str]  # the chosen member's confirmed bookings that day: "Yoga 10:00–11:00"
+
+    @property
+    def any_item_id(self) -> uuid.UUID | None:
+        """A slot of the day, for what depends on the day only (the entitlement's period)."""
+        return next((cell.item_id for row in self.rows for cell in row.cells if cell), None)
+
+    @property
+    def open_rows(self) -> list[GridRow]:
+        """The rows not over yet: what the grid shows unless asked for the whole day."""
+        return [row for row in self.rows if not row.is_over]
+
+    @property
+    def over(self) -> int:
+        """Slots in rows that are over."""
+        return sum(1 for row in self.rows if row.is_over for cell in row.cells if cell)
+
+
+def _facility_state(facility) -> str:
+    return "closed" if not facility.is_active else "under maintenance" if facility.under_maintenance else ""
+
+
+def _grid_state(item: BookableItem, taken: int, now: datetime.datetime) -> str:
+    if item.ends_at <= now:
+        return GridState.OVER
+    if item.starts_at <= now:
+        return GridState.STARTED
+    if item.closed_reason is not None:
+        return GridState.CLOSED
+    return GridState.FULL if taken >= item.capacity else GridState.FREE
+
+
+def _shape(items: list[BookableItem]) -> str:
+    shapes = {(item.ends_at - item.starts_at, item.capacity) for item in items}
+    if len(shapes) != 1:
+        return ""
+    length, capacity = shapes.pop()
+    return f"{int(length.total_seconds() // 60)} min · {capacity} place{'s' if capacity != 1 else ''}"
+
+
+def _next_free_places(
+    branch: Branch, since: datetime.datetime, now: datetime.datetime, member_id: uuid.UUID | None
+) -> QuerySet[BenefitSlot]:
+    """For a Subquery of facilities: the facility's slots from `since` on that a booking could take
+    now (not started, a place free, inside the booking window: its day on the branch's calendar at
+    most today + window_days), earliest first.
+
+    On the slots' table, not the relation of bookable items: its unique index (facility, starts_at)
+    is then walked in order and the walk stops at the first free slot, counting places (the
+    engine's app_private.places_taken) of the slots it passes only; through the relation's union
+    PostgreSQL would count the places of every later slot, a year of them, before sorting."""
+    today = local_today(branch.zone)
+    free = (
+        BenefitSlot.objects.alias(
+            local_day=TruncDate("starts_at", tzinfo=branch.zone),
+            taken=Func(Value("slot"), F("id"), function="app_private.places_taken", output_field=IntegerField()),
+        )
+        .filter(facility_id=OuterRef("pk"), starts_at__gte=max(since, now), starts_at__gt=now, taken__lt=F("capacity"))
+        .filter(local_day__lte=ExpressionWrapper(Value(today) + OuterRef("window_days"), output_field=DateField()))
+    )
+    if member_id is not None:
+        theirs = BenefitBooking.objects.filter(slot_id=OuterRef("pk"), member_id=member_id)
+        free = free.exclude(Exists(theirs.exclude(status=BookingStatus.CANCELLED)))
+    return free.order_by("starts_at")
+
+
+def facility_grid(
+    *,
+    branch: Branch,
+    day: datetime.date,
+    now: datetime.datetime | None = None,
+    member_id: uuid.UUID | None = None,
+) -> FacilityGrid:
+    """The branch's recovery facilities on a day of its calendar: a column per facility (with its
+    next free place from the day's start, or from now on today), a row per start time of a slot
+    (the union over facilities, whose slot lengths may differ), a cell per slot with places left or
+    why it cannot be booked. With `member_id`, the member's own bookings are marked.
+
+    Three queries whatever the number of facilities and slots (four with a member): the facilities
+    with their next free place, the day's slots, and their bookings counted in one grouped query
+    (the relation's places_taken, a count per row, is left out)."""
+    now = now or timezone.now()
+    zone = branch.zone
+    start, end = local_day_bounds(day, zone)
+
+    # The organization too: the slots' index on (organization, starts_at) finds the day's.
+    of_branch = {"organization_id": branch.organization_id, "branch_id": branch.pk}
+    free = _next_free_places(branch, start, now, member_id)
+    facilities = (
+        Facility.objects.filter(branch_id=branch.pk)
+        .annotate(
+            window_days=Coalesce("settings__booking_window_days", FACILITY_DEFAULTS.booking_window_days),
+            next_free_id=Subquery(free.values("id")[:1]),
+            next_free_at=Subquery(free.values("starts_at")[:1]),
+        )
+        .order_by("name", "id")
+    )
+    items = list(
+        BookableItem.objects.filter(kind="slot", **of_branch, starts_at__gte=start, starts_at__lt=end)
+        .only("kind", "id", "facility_id", "starts_at", "ends_at", "capacity", "closed_reason")
+        .order_by("starts_at", "id")
+    )
+    live = ItemBooking.objects.filter(kind="slot", **of_branch, starts_at__gte=start, starts_at__lt=end)
+    counts = {
+        row["item_id"]: row
+        for row in live.exclude(status=BookingStatus.CANCELLED)
+        .values("item_id")
+        .order_by()
+        .annotate(
+            taken=Count("id", filter=Q(status__in=PLACE_HOLDING_STATUSES)),
+            own=Max("status", filter=Q(member_id=member_id)) if member_id else Value(None, CharField()),
+        )
+    }
+
+    # On the day the clocks change, a reading may happen twice: times say which when the day's
+    # slots fall on both sides of the change.
+    labelled = (
+        localtime.clocks_change_on(day, zone)
+        and len({localtime.zone_label(localtime.at(item.starts_at, zone)) for item in items}) > 1
+    )
+    by_facility: dict[uuid.UUID, list[BookableItem]] = {}
+    for item in items:
+        by_facility.setdefault(item.facility_id, []).append(item)
+    # A closed facility's column stays while it still has slots that day; one retired for good goes.
+    shown = [facility for facility in facilities if facility.is_active or facility.pk in by_facility]
+    columns = [
+        GridColumn(
+            facility_id=facility.pk,
+            name=facility.name,
+            closed_reason=_facility_state(facility),
+            shape=_shape(by_facility.get(facility.pk, [])),
+            next_free=_next_free(facility, day, zone, labelled),
+        )
+        for facility in shown
+    ]
+    place = {column.facility_id: index for index, column in enumerate(columns)}
+
+    # Facilities share start and end times: each is read off the clock once.
+    time_range = functools.cache(lambda start, end: localtime.time_range(start, end, zone, labelled=labelled))
+    rows: dict[datetime.datetime, list[GridCell | None]] = {}
+    ends: dict[datetime.datetime, datetime.datetime] = {}
+    for item in items:
+        count = counts.get(item.id, {})
+        taken = count.get("taken", 0)
+        state = _grid_state(item, taken, now)
+        left = max(item.capacity - taken, 0)
+        cells = rows.setdefault(item.starts_at, [None] * len(columns))
+        ends[item.starts_at] = max(ends.get(item.starts_at, item.ends_at), item.ends_at)
+        column = columns[place[item.facility_id]]
+        cells[place[item.facility_id]] = GridCell(
+            item_id=item.id,
+            facility=column.name,
+            state=state,
+            text=f"{left} left" if state == GridState.FREE else GRID_TEXT[state],
+            time=time_range(item.starts_at, item.ends_at),
+            places=places_text(taken, item.capacity),
+            closed_reason=column.closed_reason or (item.closed_reason or ""),
+            member_status=BookingStatus(count["own"]).label.lower() if count.get("own") else "",
+        )
+    return FacilityGrid(
+        day=day,
+        zone_label=localtime.day_label(day, zone),
+        columns=columns,
+        rows=[
+            GridRow(time=_row_time(starts_at, zone, labelled), cells=cells, is_over=ends[starts_at] <= now)
+            for starts_at, cells in rows.items()
+        ],
+        member_day=_member_day(member_id, start, end) if member_id else [],
+    )
+
+
+def _row_time(starts_at: datetime.datetime, zone, labelled: bool) -> str:
+    text = localtime.local_time(starts_at, zone)
+    return f"{text} {localtime.zone_label(localtime.at(starts_at, zone))}" if labelled else text
+
+
+def _next_free(facility, day: datetime.date, zone, labelled: bool) -> NextFree | None:
+    if facility.next_free_id is None or _facility_state(facility):
+        return None
+    local = localtime.at(facility.next_free_at, zone)
+    if local.date() == day:
+        when = _row_time(facility.next_free_at, zone, labelled)
+    else:
+        when = f"{formats.date_format(local, 'D j M')}, {localtime.local_time(local, zone)}"
+    return NextFree(item_id=facility.next_free_id, day=local.date(), when=when)
+
+
+def _member_day(member_id: uuid.UUID, start: datetime.datetime, end: datetime.datetime) -> list[str]:
+    """What the member has booked that day, of every kind, on each item's branch's clock: one query."""
+    bookings = ItemBooking.objects.filter(
+        member_id=member_id, status=BookingStatus.CONFIRMED, starts_at__gte=start, starts_at__lt=end
+    ).order_by("starts_at", "title")
+    return [
+        f"{booking.title} {localtime.time_range(booking.starts_at, booking.ends_at, booking.time_zone)}"
+        for booking in bookings.only("title", "starts_at", "ends_at", "time_zone")
+    ]

@@ -77,13 +77,30 @@ def test_step_two_offers_only_the_members_organizations_branches(front_desk_clie
     assert "Select a valid choice" in picked
 
 
-def test_step_three_lists_places_left_and_marks_full_ones(front_desk_client, club):
+def test_step_three_shows_recovery_slots_as_the_facility_grid_with_places_left(front_desk_client, club):
     BenefitSlotFactory(facility=club.facility, starts_at=tomorrow_at(11), ends_at=tomorrow_at(11, 30))
     fill(club)
     page = front_desk_client.get(url("pick", **state(club))).content.decode()
-    assert "<strong>Full</strong> (2 of 2 taken)" in page and "Join waitlist" in page
-    assert "4 of 4 left" in page  # the other slot
+    assert 'class="facility-grid"' in page and '<span class="grid-name">Sauna</span>' in page
+    assert '<strong class="grid-state">Full</strong>' in page and "Join waitlist" in page
+    assert 'title="Sauna, 10:00–10:30: 2 of 2 taken"' in page
+    assert ">4 left</a>" in page  # the other slot
     assert "0 of 4 recovery sessions used this week" in page
+
+
+def test_step_three_marks_what_the_member_has_booked_already(front_desk_client, club):
+    booking_create(kind="slot", item_id=club.slot.pk, member_id=club.member.pk,
+                   actor=Actor.system("t"), channel="concierge", source="command")  # fmt: skip
+    page = front_desk_client.get(url("pick", **state(club))).content.decode()
+    assert 'Already booked</span> <span class="grid-why">(confirmed)' in page
+    assert f"item={club.slot.pk}" not in page
+    assert "Olivia has that day: Sauna 10:00–10:30." in page
+
+
+def test_step_three_keeps_classes_as_a_list(front_desk_client, club):
+    page = front_desk_client.get(url("pick", **state(club, kind="class"))).content.decode()
+    assert "facility-grid" not in page and "<td>Yoga</td>" in page and "2 of 2 left" in page
+    assert ">Choose</a>" in page
 
 
 def test_step_four_books_and_the_success_page_offers_another(front_desk, front_desk_client, club):

@@ -25,11 +25,14 @@ pytestmark = pytest.mark.django_db
 skip_without_chromium()
 
 
+FREE_CELL = (By.CSS_SELECTOR, "a.grid-book")  # a free place on step 3's facility grid
+
+
 class ConciergePage(Page):
-    def book_through_the_flow(self, member_query: str, row_button: str, day) -> None:
+    def book_through_the_flow(self, member_query: str, pick: tuple[str, str], day) -> None:
         self.browser.get(f"{self.base}/admin/bookings/benefitbooking/")
         self.browser.find_element(By.CSS_SELECTOR, ".object-tools a.addlink").click()  # "New booking"
-        self.browser.find_element(By.NAME, "q").send_keys(member_query)
+        self.browser.find_element(By.ID, "member-search").send_keys(member_query)  # not the header's search
         self.browser.find_element(By.CSS_SELECTOR, "form.concierge-search input[type=submit]").click()
         self.shot("member-found")
         self.click_link("Choose")
@@ -37,7 +40,7 @@ class ConciergePage(Page):
         self.shot("what-and-when")
         self.browser.find_element(By.CSS_SELECTOR, "form.concierge-form input[type=submit]").click()
         self.shot("pick")
-        self.click_link(row_button)
+        self.browser.find_element(*pick).click()
         self.shot("confirm")
 
 
@@ -51,7 +54,7 @@ def test_front_desk_books_a_member_into_a_slot(browser, live_url, front_desk, cl
     with_password(front_desk)
     page = ConciergePage(browser, live_url, "front-desk-books")
     page.login(front_desk.username)
-    page.book_through_the_flow("olivia smith", "Choose", tomorrow_at(0).date())
+    page.book_through_the_flow("olivia smith", FREE_CELL, tomorrow_at(0).date())
     assert "override" not in page.text().lower()  # no override box for the front desk
     browser.find_element(By.NAME, "book").click()
     page.shot("done")
@@ -65,7 +68,7 @@ def test_a_manager_overrides_a_full_slot_with_a_reason(browser, live_url, manage
     fill(club)
     page = ConciergePage(browser, live_url, "manager-overrides")
     page.login(manager.username)
-    page.book_through_the_flow("olivia", "Override…", tomorrow_at(0).date())
+    page.book_through_the_flow("olivia", (By.LINK_TEXT, "Override…"), tomorrow_at(0).date())
     assert "Full: 2 of 2 places taken." in page.text()
     browser.find_element(By.NAME, "override").click()
     browser.find_element(By.CSS_SELECTOR, "select[name=override_reason_code] option[value=medical]").click()
@@ -91,7 +94,7 @@ def test_the_front_desk_at_a_new_york_branch_reads_new_york_times(browser, live_
     with_password(front_desk)
     page = ConciergePage(browser, live_url, "front-desk-new-york")
     page.login(front_desk.username)
-    page.book_through_the_flow("maya ortiz", "Choose", day)
+    page.book_through_the_flow("maya ortiz", FREE_CELL, day)
     label = localtime.zone_label(evening)
     when = f"{day:%a} {day.day} {day:%b %Y}, 19:30–20:00 {label}"
     assert when in page.text()
