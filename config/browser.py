@@ -18,6 +18,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from config.testing import requests_keep_the_test_connection
@@ -120,6 +121,17 @@ class Page:
         # signed in once the next page shows the user's tools (the implicit wait waits for it): a
         # page asked for earlier would interrupt the sign-in and land on the login form
         self.browser.find_element(By.ID, "user-tools")
+
+    def press(self, css: str) -> None:
+        """Click what `css` finds, finding it again when the page swapped it meanwhile (the
+        desk's panels reload themselves every few seconds)."""
+        for attempt in range(5):
+            try:
+                self.browser.find_element(By.CSS_SELECTOR, css).click()
+                return
+            except StaleElementReferenceException:
+                if attempt == 4:
+                    raise
 
     def click_link(self, text: str) -> None:
         self.browser.find_element(By.LINK_TEXT, text).click()

@@ -6,15 +6,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from desk.access import lands_on_today
-
 
 def render_page(request, template: str, *, title: str, **context) -> TemplateResponse:
-    return TemplateResponse(
-        request,
-        template,
-        {**admin.site.each_context(request), "title": title, "lands_on_today": lands_on_today(request.user), **context},
-    )
+    # no model sidebar: the desk's screens need the width, and the header leads everywhere
+    page = {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, "title": title}
+    return TemplateResponse(request, template, {**page, **context})
 
 
 def render_partial(request, template: str, **context) -> TemplateResponse:

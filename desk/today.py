@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import path
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from clubs import localtime
 from desk.access import desk_branch, desk_branches, may_book, require_desk
@@ -23,8 +23,8 @@ def _panels(request) -> dict:
     timeline = day_timeline(branch=branch, day=day, now=now)
     return {
         "branch": branch,
-        "day_label": localtime.day_label(day, branch),
-        "day": day,
+        "day": formats.date_format(day, "l j F"),
+        "zone_label": localtime.day_label(day, branch),
         "now": localtime.local_time(now, branch),
         "timeline": timeline,
         "arriving": arriving_next(branch=branch, now=now),
