@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bookings.tests.test_services import CLASS, book
 from desk.models import DeskBranch
-from desk.tests.test_selectors import DAY, a_class, at, at_10_20, desk  # noqa: F401 (fixtures)
+from desk.tests.test_selectors import a_class, at
 
 pytestmark = pytest.mark.django_db
 
@@ -108,8 +108,9 @@ def test_today_is_for_staff_who_may_see_bookings(client, django_user_model):
 
 
 def test_today_lists_a_class_starting_soon_at_a_branch_in_kolkata(front_desk_client):
-    from clubs.tests.factories import BranchFactory
     from django.utils import timezone
+
+    from clubs.tests.factories import BranchFactory
 
     branch = BranchFactory(name="Bandra", time_zone="Asia/Kolkata")
     start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=30)
