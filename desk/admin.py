@@ -4,7 +4,7 @@ and the one-click booking actions. Each page module gives its own `urls(admin_si
 
 from django.contrib import admin
 
-from desk import actions, grid, member_page, roster, search, today
+from desk import actions, grid, member_page, roster, search, today, walk_in
 from desk.access import may_use_desk
 from desk.models import Today
 
@@ -18,6 +18,7 @@ class DeskAdmin(admin.ModelAdmin):
             *grid.urls(self.admin_site),
             *member_page.urls(self.admin_site),
             *search.urls(self.admin_site),
+            *walk_in.urls(self.admin_site),
             *actions.urls(self.admin_site),
         ]
 
