@@ -175,6 +175,11 @@ def test_the_page_its_parts_and_the_print_view_cost_a_fixed_number_of_queries(
     with django_assert_num_queries(7):
         answer = front_desk_client.get(roster_url(big, view="desk_roster_members"), {"q": "guest"}, **HTMX)
     assert answer.content.decode().count("<li>") == min(bookings, 8)
+    # the item, the member, the engine's booking (in a savepoint inside the test's transaction): booked,
+    # or on the waitlist when full
+    with django_assert_num_queries(9):
+        answer = add(front_desk_client, big, desk.members["Eve"], waitlist="1")
+    assert "deskChanged" in said(answer)
 
 
 # One-click actions from the roster (desk/actions.py), on the real clock
