@@ -34,13 +34,17 @@ class ConciergePage(Page):
         self.browser.find_element(By.CSS_SELECTOR, ".object-tools a.addlink").click()  # "New booking"
         self.browser.find_element(By.ID, "member-search").send_keys(member_query)  # not the header's search
         self.browser.find_element(By.CSS_SELECTOR, "form.concierge-search input[type=submit]").click()
+        # Each shot once its page is there (the implicit wait of find_element).
+        choose = self.browser.find_element(By.LINK_TEXT, "Choose")
         self.shot("member-found")
-        self.click_link("Choose")
+        choose.click()
         self.browser.execute_script("document.querySelector('input[name=date]').value = arguments[0]", day.isoformat())
         self.shot("what-and-when")
         self.browser.find_element(By.CSS_SELECTOR, "form.concierge-form input[type=submit]").click()
+        chosen = self.browser.find_element(*pick)
         self.shot("pick")
-        self.browser.find_element(*pick).click()
+        chosen.click()
+        self.browser.find_element(By.CSS_SELECTOR, ".concierge-summary")
         self.shot("confirm")
 
 

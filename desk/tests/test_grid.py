@@ -372,8 +372,15 @@ def test_an_unknown_member_is_not_found_and_a_malformed_one_ignored(front_desk_c
     assert "Booking for" not in page(front_desk_client, member="not-a-member")
 
 
-def test_a_day_without_slots_says_so(front_desk_client, harbourfront, at_10_20):
-    later = DAY + datetime.timedelta(days=30)
-    text = page(front_desk_client, branch=harbourfront.branch.pk, date=later.isoformat())
+def test_a_day_without_slots_says_so_under_each_facilitys_next_free_place(front_desk_client, harbourfront, at_10_20):
+    earlier = DAY - datetime.timedelta(days=1)
+    text = page(front_desk_client, branch=harbourfront.branch.pk, date=earlier.isoformat())
     assert "Nothing to book on this day." in text and "slots are made every night" in text
-    assert 'class="grid-facility"' not in text
+    assert text.count('class="grid-facility"') == 3
+    sauna_next = f"{DAY:%a} {DAY.day} {DAY:%b}, 11:00"  # from now: the first with a place
+    assert f'aria-label="Book the next free place at Sauna: {sauna_next}">{sauna_next}</a>' in text
+    over = page(front_desk_client, branch=harbourfront.branch.pk, date=DAY.isoformat())
+    assert "Nothing left" not in over
+    with time_machine.travel(at(23), tick=False):
+        late = page(front_desk_client, branch=harbourfront.branch.pk, date=DAY.isoformat())
+    assert "10 earlier ones are over and not shown" in late and "Nothing left to book on this day." in late
