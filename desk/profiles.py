@@ -19,14 +19,13 @@ from django.utils import formats, timezone
 from bookings.models import BookingStatus, ItemBooking
 from clubs import localtime
 from config.rules import n_of_m
+from desk.selectors import CHECK_IN_OPENS_BEFORE, _cancel_consequence
 from members.models import BenefitKind, EntitlementPeriod, Member, MemberStatus
 from members.selectors import entitlement_uses
 
 HISTORY_LENGTH = 20
 OVERRIDES_LENGTH = 20
 COUNTED_DAYS = 90
-# As the engine opens it (app_private.set_attendance): check-in from an hour before the start.
-CHECK_IN_OPENS = datetime.timedelta(hours=1)
 
 BANNERS = {
     MemberStatus.FROZEN: "Frozen: cannot book until the membership is active again.",
@@ -185,17 +184,10 @@ def _branch(booking: ItemBooking, profile: MemberProfile) -> str:
     return "" if booking.branch_id == profile.home_branch_id else booking.branch.name
 
 
-def _cancel_consequence(booking: ItemBooking, now: datetime.datetime) -> str:
+def _consequence(booking: ItemBooking, now: datetime.datetime) -> str:
     if booking.status == BookingStatus.WAITLISTED:
         return "Takes the member off the waitlist; never a late cancellation."
-    minutes = booking.item.cutoff_minutes
-    cutoff = booking.starts_at - datetime.timedelta(minutes=minutes)
-    if now > cutoff:
-        return f"Cancelling now is a late cancellation: it needs {minutes} minutes' notice before the start."
-    return (
-        f"Cancelling now is free. From {localtime.local_datetime(cutoff, booking.time_zone)} "
-        f"({minutes} minutes before the start) it would be a late cancellation."
-    )
+    return _cancel_consequence(booking.item, now)[1]
 
 
 def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBooking]:
@@ -215,9 +207,11 @@ def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBo
             "starts_at",
             "ends_at",
             "title",
+            "item__starts_at",
+            "item__time_zone",
             "item__cutoff_minutes",
             "branch__name",
-        )  # fmt: skip
+        )
         .order_by("starts_at", "title", "id")
     )
     return [
@@ -234,9 +228,9 @@ def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBo
             checked_in=localtime.local_time(booking.checked_in_at, booking.time_zone) if booking.checked_in_at else "",
             in_progress=booking.starts_at <= now,
             capacity_override=booking.capacity_override,
-            may_check_in=booking.status == BookingStatus.CONFIRMED and now >= booking.starts_at - CHECK_IN_OPENS,
+            may_check_in=booking.status == BookingStatus.CONFIRMED and now >= booking.starts_at - CHECK_IN_OPENS_BEFORE,
             may_cancel=booking.status in (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED),
-            cancel_consequence=_cancel_consequence(booking, now),
+            cancel_consequence=_consequence(booking, now),
         )
         for booking in bookings
     ]
@@ -268,7 +262,7 @@ def _history(profile: MemberProfile, now: datetime.datetime) -> list[PastBooking
             "ends_at",
             "title",
             "branch__name",
-        )  # fmt: skip
+        )
         .order_by("-starts_at", "-id")[:HISTORY_LENGTH]
     )
     lines = []
