@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixtures desk and at_10_20, imported from test_selectors, are parameters)
 """The roster of a class or facility session at a branch in New York.
 
 The day's tests use desk.tests.test_selectors' day (a future day, the clock frozen at 10:20 on it).
@@ -23,7 +22,7 @@ from bookings.models import BookableItem, BookingStatus, ClassBooking, ItemBooki
 from bookings.tests.test_services import CLASS, SLOT, book
 from clubs import localtime
 from clubs.tests.factories import BranchFactory
-from desk.tests.test_selectors import DAY, a_class, at, at_10_20, desk, member  # noqa: F401 (fixtures)
+from desk.tests.test_selectors import DAY, a_class, at, member
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
 from members.models import MemberStatus
 
@@ -290,6 +289,8 @@ def test_the_search_finds_members_of_the_items_organization_and_says_who_is_book
     assert elsewhere.member_number not in page
     assert "Type at least two characters." in text(front_desk_client.get(members, {"q": "e"}, **HTMX))
     assert "No member matches “zz”." in text(front_desk_client.get(members, {"q": "zz"}, **HTMX))
+    for hostile in ["\x00' or 1=1 --", "%_%", "a" * 5000]:
+        assert front_desk_client.get(members, {"q": hostile}, **HTMX).status_code == 200
     # without JavaScript the page itself searches
     page = front_desk_client.get(roster_url(desk.barre), {"q": "evans"}).content.decode()
     assert 'aria-label="Book Dan Evans, member H004"' in page  # his booking of it was cancelled
