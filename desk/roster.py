@@ -50,7 +50,7 @@ class Candidate:
     on_roster: str  # "Confirmed", "Waitlisted", ... or ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class AddPanel:
     """The "add a member" box: what was typed, who matched, and the outcome of the last try."""
 
@@ -58,7 +58,7 @@ class AddPanel:
     candidates: list[Candidate] = field(default_factory=list)
     member: Member | None = None  # the member a booking was tried for
     refusals: list[Refusal] = field(default_factory=list)  # every reason the engine gives
-    not_booked: str = ""  # the engine's own refusal when it is not among those reasons
+    not_booked: str = ""  # a refusal the reasons do not list (the engine's own, or an unknown member)
     waitlist_offered: bool = False  # full, and nothing else
     override_url: str = ""  # a manager may set the reasons aside in the booking flow
     done: str = ""
@@ -146,10 +146,9 @@ def roster_page(request, kind: str, item_id: uuid.UUID):
     require_desk(request)
     board = _roster(kind, item_id)
     query = _query(request)
-    add = AddPanel(query=query)
-    if query and request.user.has_perm(ADD_PERMISSIONS[kind]):  # the search without JavaScript
-        add.candidates = _candidates(board.item, query)
-    return _page(request, board, add)
+    may_add = request.user.has_perm(ADD_PERMISSIONS[kind])
+    # ?q= is the add box's search without JavaScript
+    return _page(request, board, AddPanel(query=query, candidates=_candidates(board.item, query) if may_add else []))
 
 
 def live(request, kind: str, item_id: uuid.UUID):
@@ -204,47 +203,52 @@ def _tried(request, item: BookableItem, member: Member, refusal: RuleViolation, 
     )
 
 
+def _booked(request, item: BookableItem, member: Member, *, waitlist: bool) -> str:
+    """Book through the engine, as the desk; what happened, in words. Raises RuleViolation."""
+    outcome = booking_create(
+        kind=item.kind,
+        item_id=item.pk,
+        member_id=member.pk,
+        actor=Actor.staff(request.user),
+        channel=BookingChannel.CONCIERGE,
+        source=AuditSource.ADMIN,
+        booked_by=request.user,
+        join_waitlist=waitlist,
+    )
+    at = f"{item.title} at {localtime.local_time(item.starts_at, item.time_zone)}"
+    if outcome.status == BookingStatus.WAITLISTED:
+        return f"{member.full_name} is on the waitlist for {at}."
+    return f"Booked {member.full_name} for {at}."
+
+
+def _answer(request, item: BookableItem, panel: AddPanel):
+    """The add box with the outcome, for htmx to swap in; without JavaScript, the whole page."""
+    if request.htmx:
+        return render_partial(request, "admin/desk/roster_add.html", add=panel, kind=item.kind, item_id=item.pk)
+    return _page(request, _roster(item.kind, item.pk), panel)
+
+
 @require_POST
 def add(request, kind: str, item_id: uuid.UUID):
-    """Book the chosen member (or put them on the waitlist when asked), through the engine."""
+    """Book the chosen member (or put them on the waitlist when asked)."""
     require_desk(request)
     _require_add(request, _kind(kind))
     item = _item(kind, item_id)
-    waitlist = request.POST.get("waitlist") == "1"
     member = Member.objects.filter(pk=parse_uuid(request.POST.get("member")), organization_id=item.organization_id)
     member = member.first()
     if member is None:
-        panel = AddPanel(not_booked="That member does not exist here.")
-    else:
-        try:
-            outcome = booking_create(
-                kind=item.kind,
-                item_id=item.pk,
-                member_id=member.pk,
-                actor=Actor.staff(request.user),
-                channel=BookingChannel.CONCIERGE,
-                source=AuditSource.ADMIN,
-                booked_by=request.user,
-                join_waitlist=waitlist,
-            )
-        except RuleViolation as refusal:
-            panel = _tried(request, item, member, refusal, waitlist=waitlist)
-        else:
-            at = f"{item.title} at {localtime.local_time(item.starts_at, item.time_zone)}"
-            if outcome.status == BookingStatus.WAITLISTED:
-                done = f"{member.full_name} is on the waitlist for {at}."
-            else:
-                done = f"Booked {member.full_name} for {at}."
-            if not request.htmx:
-                messages.success(request, done)
-                return HttpResponseRedirect(reverse("admin:desk_roster", args=[item.kind, item.pk]))
-            response = render_partial(request, "admin/desk/roster_add.html", add=AddPanel(done=done), kind=item.kind,
-                                      item_id=item.pk)  # fmt: skip
-            trigger_client_event(response, "deskMessage", {"text": done, "level": "success"})
-            return trigger_client_event(response, "deskChanged", {})
-    if request.htmx:
-        return render_partial(request, "admin/desk/roster_add.html", add=panel, kind=item.kind, item_id=item.pk)
-    return _page(request, _roster(kind, item_id), panel)
+        return _answer(request, item, AddPanel(not_booked="That member does not exist here."))
+    waitlist = request.POST.get("waitlist") == "1"
+    try:
+        done = _booked(request, item, member, waitlist=waitlist)
+    except RuleViolation as refusal:
+        return _answer(request, item, _tried(request, item, member, refusal, waitlist=waitlist))
+    if not request.htmx:
+        messages.success(request, done)
+        return HttpResponseRedirect(reverse("admin:desk_roster", args=[item.kind, item.pk]))
+    response = _answer(request, item, AddPanel(done=done))
+    trigger_client_event(response, "deskMessage", {"text": done, "level": "success"})
+    return trigger_client_event(response, "deskChanged", {})
 
 
 def urls(admin_site) -> list:

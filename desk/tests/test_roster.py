@@ -317,6 +317,15 @@ def test_without_javascript_adding_returns_to_the_roster_with_its_message(desk, 
     assert "Booked Ava Brown for Evening flow at 18:00." in text(answer)
 
 
+def test_without_javascript_a_refusal_shows_the_roster_with_its_reasons(desk, at_10_20, front_desk_client):
+    full = a_class(desk.branch, "Full flow", at(18), 60, capacity=1)
+    book(full, desk.members["Ava"], CLASS)
+    answer = front_desk_client.post(roster_url(full, view="desk_roster_add"), {"member": desk.members["Ben"].pk})
+    page = text(answer)
+    assert answer.status_code == 200 and "Member Status Actions Ava Brown #H001 Confirmed" in page
+    assert "Ben Adams is not booked: Full: 1 of 1 places taken. The member can join the waitlist." in page
+
+
 def test_a_refusal_says_every_reason_and_offers_no_waitlist_when_full_is_not_the_only_one(
     desk, at_10_20, front_desk_client
 ):
