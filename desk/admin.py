@@ -3,6 +3,7 @@ Today (the staff home), rosters, the facility grid, member profiles, the header'
 and the one-click booking actions. Each page module gives its own `urls(admin_site)`."""
 
 from django.contrib import admin
+from django.urls import path
 
 from desk import actions, grid, member_page, roster, search, today, walk_in
 from desk.access import may_use_desk
@@ -13,6 +14,8 @@ from desk.models import Today
 class DeskAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
+            # the name the admin's index links a model by: Today is this model's page
+            path("", self.admin_site.admin_view(today.today), name="desk_today_changelist"),
             *today.urls(self.admin_site),
             *roster.urls(self.admin_site),
             *grid.urls(self.admin_site),
