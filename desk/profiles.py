@@ -163,9 +163,9 @@ class MemberBookings:
     overrides: list[OverrideMade]  # the latest OVERRIDES_LENGTH, newest first
 
 
-def _entitlements(profile: MemberProfile) -> list[EntitlementUse]:
+def _entitlements(profile: MemberProfile, now: datetime.datetime) -> list[EntitlementUse]:
     uses = []
-    for use in entitlement_uses(member_id=profile.id, time_zone=profile.time_zone):
+    for use in entitlement_uses(member_id=profile.id, time_zone=profile.time_zone, at=now):
         if use["period"] == EntitlementPeriod.WEEK:
             span = f"week from {formats.date_format(use['period_starts'], 'D j M')}"
         else:
@@ -322,13 +322,11 @@ def _overrides(profile: MemberProfile) -> list[OverrideMade]:
 
 
 def member_bookings(*, profile: MemberProfile, now: datetime.datetime | None = None) -> MemberBookings:
-    """The member's bookings as the profile shows them: five queries whatever their number.
-
-    The entitlement use is the engine's own count (members.selectors.entitlement_uses), for the
-    period the database's clock is in; everything else is at `now`."""
+    """The member's bookings as the profile shows them, at `now`: five queries whatever their
+    number. The entitlement use is the engine's own count (members.selectors.entitlement_uses)."""
     now = now or timezone.now()
     return MemberBookings(
-        entitlements=_entitlements(profile),
+        entitlements=_entitlements(profile, now),
         upcoming=_upcoming(profile, now),
         history=_history(profile, now),
         counts=_counts(profile, now),

@@ -82,18 +82,19 @@ def member_search(query: str, *, limit: int = 20) -> list[MemberMatch]:
         return [MemberMatch(*row) for row in cursor.fetchall()]
 
 
-def entitlement_uses(*, member_id: uuid.UUID, time_zone: str) -> list[dict]:
-    """Each of the member's entitlements and its use in the current week or month on the calendar
-    of `time_zone`, counted by the booking engine's own SQL (the count that refuses a booking)."""
+def entitlement_uses(*, member_id: uuid.UUID, time_zone: str, at: datetime.datetime | None = None) -> list[dict]:
+    """Each of the member's entitlements and its use in the week or month around `at` (default
+    now) on the calendar of `time_zone`, counted by the booking engine's own SQL (the count that
+    refuses a booking)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             select e.benefit_kind, use.quota, use.period, use.period_start, use.used
             from entitlements e,
-                 app_private.entitlement_period_use(e.member_id, e.benefit_kind, now(), %s) use
+                 app_private.entitlement_period_use(e.member_id, e.benefit_kind, coalesce(%s, now()), %s) use
             where e.member_id = %s order by e.benefit_kind
             """,
-            [time_zone, member_id],
+            [at, time_zone, member_id],
         )
         fields = ["benefit_kind", "quota", "period", "period_starts", "used"]
         return [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]

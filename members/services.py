@@ -16,8 +16,6 @@ from clubs.models import Branch
 from config.rules import refuse
 from members.models import Member, MemberNote
 
-NOTE_UPDATED = "member_note.updated"
-
 
 def member_note_save(
     *,
@@ -57,7 +55,7 @@ def member_note_save(
         note.text, note.updated_by = text, user
         note.save(force_insert=note._state.adding)
         audit_record(
-            action=NOTE_UPDATED,
+            action=AuditAction.MEMBER_NOTE_UPDATED,
             entity_type="member_note",
             entity_id=member.pk,
             source=source,

@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from audit.models import AuditLog
+from audit.models import AuditAction, AuditLog
 from bookings.models import ClassBooking
 from bookings.services import Override
 from bookings.tests.test_services import CLASS, book
@@ -25,7 +25,6 @@ from clubs.tests.factories import BranchFactory
 from config.browser import Page, skip_without_chromium, with_password
 from desk.tests.test_selectors import a_class, member
 from members.models import MemberNote
-from members.services import NOTE_UPDATED
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +112,7 @@ def test_the_front_desk_opens_a_profile_from_the_search_checks_in_and_edits_the_
     assert "by test-front-desk" in browser.find_element(By.ID, "member-note").text
     page.shot("note-saved")
     assert MemberNote.objects.get(member=person).text == "Prefers the late sauna.\nKnee injury: no spin."
-    assert AuditLog.objects.filter(action=NOTE_UPDATED, member_id=person.pk).count() == 1
+    assert AuditLog.objects.filter(action=AuditAction.MEMBER_NOTE_UPDATED, member_id=person.pk).count() == 1
 
 
 def test_on_a_phone_the_search_and_the_check_in_are_within_reach(browser, live_url, front_desk, maya):

@@ -12,14 +12,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from audit.models import AuditLog
+from audit.models import AuditAction, AuditLog
 from bookings.models import ClassBooking
 from bookings.tests.test_services import CLASS, book
 from clubs.tests.factories import BranchFactory
 from desk.tests.test_profiles import DAY, Counter, at, day_text, frozen_at_10_20, maya_at_the_counter
 from desk.tests.test_selectors import a_class
 from members.models import MemberNote
-from members.services import NOTE_UPDATED
 from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +211,7 @@ def test_the_note_is_saved_in_place_and_audited(counter, at_10_20, front_desk_cl
     assert html.lstrip().startswith('<section id="member-note"')
     assert "✓ Saved." in html and f"Last changed {day_text(DAY)}, 10:20 EST by test-front-desk" in html
     assert "Knee injury:\nno spin.</textarea>" in html
-    entry = AuditLog.objects.get(action=NOTE_UPDATED)
+    entry = AuditLog.objects.get(action=AuditAction.MEMBER_NOTE_UPDATED)
     assert (entry.member_id, entry.actor_label, entry.new_values) == (
         counter.member.pk, "test-front-desk", {"text": "Knee injury:\nno spin."},
     )  # fmt: skip
@@ -234,7 +233,7 @@ def test_a_note_over_2000_characters_is_refused_with_the_text_kept(counter, fron
     assert "A staff note is at most 2000 characters; this one has 2003: shorten it by 3." in html
     assert f">{typed}</textarea>" in html and 'aria-invalid="true"' in html
     assert MemberNote.objects.get(member=counter.member).text == "Before"
-    assert not AuditLog.objects.filter(action=NOTE_UPDATED).exists()
+    assert not AuditLog.objects.filter(action=AuditAction.MEMBER_NOTE_UPDATED).exists()
     answer = front_desk_client.post(note_url(counter.member), {"text": typed}, follow=True)
     assert "shorten it by 3" in text(answer)
 

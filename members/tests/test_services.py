@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.models import AuditLog
+from audit.models import AuditAction, AuditLog
 from config.errors import RuleViolation
 from members.models import MemberNote
-from members.services import NOTE_UPDATED, member_note_save
+from members.services import member_note_save
 from members.tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_the_first_note_is_written_with_its_author_and_one_audit_entry(front_des
                                                          front_desk, member.pk)  # fmt: skip
     entry = AuditLog.objects.get(member_id=member.pk)
     assert (entry.action, entry.entity_type, entry.entity_id, entry.source) == (
-        NOTE_UPDATED, "member_note", str(member.pk), "admin",
+        AuditAction.MEMBER_NOTE_UPDATED, "member_note", str(member.pk), "admin",
     )  # fmt: skip
     assert (entry.organization_id, entry.branch_id, entry.actor_id) == (
         member.organization_id, member.home_branch_id, str(front_desk.pk),
@@ -50,12 +50,18 @@ def test_a_change_is_audited_with_the_text_before_and_the_same_text_writes_nothi
     member_note_save(member_id=member.pk, text="Prefers the early sauna.  ", user=front_desk)
     assert MemberNote.objects.get(member=member).updated_by == manager
     assert entries(member) == [
-        (NOTE_UPDATED, "staff", "test-front-desk", "", "Prefers the late sauna."),
-        (NOTE_UPDATED, "staff", "test-manager", "Prefers the late sauna.", "Prefers the early sauna."),
+        (AuditAction.MEMBER_NOTE_UPDATED, "staff", "test-front-desk", "", "Prefers the late sauna."),
+        (
+            AuditAction.MEMBER_NOTE_UPDATED,
+            "staff",
+            "test-manager",
+            "Prefers the late sauna.",
+            "Prefers the early sauna.",
+        ),
     ]
     member_note_save(member_id=member.pk, text="", user=manager)
     assert MemberNote.objects.get(member=member).text == ""
-    assert (NOTE_UPDATED, "staff", "test-manager", "Prefers the early sauna.", "") in entries(member)
+    assert (AuditAction.MEMBER_NOTE_UPDATED, "staff", "test-manager", "Prefers the early sauna.", "") in entries(member)
     assert len(entries(member)) == 3
 
 
