@@ -104,10 +104,18 @@ def browser():
     driver.quit()
 
 
+# Screenshot folders this test run has started: two pages of one test (two desks) share one.
+_STARTED: set[str] = set()
+
+
 class Page:
     def __init__(self, browser, base: str, name: str):
         self.browser, self.base, self.name, self.shots = browser, base, name, 0
-        (ARTIFACTS / name).mkdir(parents=True, exist_ok=True)
+        folder = ARTIFACTS / name
+        if name not in _STARTED:  # the first page of a run starts the folder afresh
+            shutil.rmtree(folder, ignore_errors=True)
+            _STARTED.add(name)
+        folder.mkdir(parents=True, exist_ok=True)
 
     def shot(self, label: str) -> None:
         self.shots += 1

@@ -33,10 +33,10 @@ from clubs import localtime
 from config.errors import RuleViolation
 from desk.access import parse_uuid, require_desk
 from desk.pages import render_page, render_partial
-from desk.search import MAX_LENGTH, MIN_LENGTH, RESULTS
+from desk.search import MIN_LENGTH, RESULTS
 from desk.selectors import Roster, roster
 from members.models import Member
-from members.selectors import MemberMatch, member_search
+from members.selectors import MemberMatch, member_search, search_text
 
 # member_search is not limited to one organization: ask for more, keep those of the item's.
 SEARCHED = 3 * RESULTS
@@ -98,11 +98,6 @@ def _require_add(request, kind: str) -> None:
         raise PermissionDenied
 
 
-def _query(request) -> str:
-    # NUL cannot reach PostgreSQL's text; nobody types more than this.
-    return request.GET.get("q", "").replace("\x00", "").strip()[:MAX_LENGTH]
-
-
 def _candidates(item: BookableItem, query: str) -> list[Candidate]:
     """Members of the item's organization matching `query`, each with their live booking of the
     item: two queries."""
@@ -145,7 +140,7 @@ def _live_context(request, board: Roster) -> dict:
 def roster_page(request, kind: str, item_id: uuid.UUID):
     require_desk(request)
     board = _roster(kind, item_id)
-    query = _query(request)
+    query = search_text(request.GET.get("q", ""))
     may_add = request.user.has_perm(ADD_PERMISSIONS[kind])
     # ?q= is the add box's search without JavaScript
     return _page(request, board, AddPanel(query=query, candidates=_candidates(board.item, query) if may_add else []))
@@ -173,7 +168,7 @@ def members(request, kind: str, item_id: uuid.UUID):
     require_desk(request)
     _require_add(request, _kind(kind))
     item = _item(kind, item_id)
-    query = _query(request)
+    query = search_text(request.GET.get("q", ""))
     return render_partial(
         request,
         "admin/desk/roster_members.html",

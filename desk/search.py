@@ -8,17 +8,15 @@ from django.urls import path
 
 from desk.access import require_desk
 from desk.pages import render_partial
-from members.selectors import member_search
+from members.selectors import member_search, search_text
 
 MIN_LENGTH = 2
-MAX_LENGTH = 100
 RESULTS = 8
 
 
 def search(request):
     require_desk(request)
-    # NUL cannot reach PostgreSQL's text; nobody types more than this.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_LENGTH]
+    query = search_text(request.GET.get("q", ""))
     matches = member_search(query, limit=RESULTS) if len(query) >= MIN_LENGTH else []
     return render_partial(
         request,

@@ -73,6 +73,15 @@ class MemberMatch:
         return f"{self.first_name} {self.last_name}"
 
 
+SEARCH_MAX_LENGTH = 100
+
+
+def search_text(typed: str) -> str:
+    """What a member search takes of what was typed: NUL cannot reach PostgreSQL's text, and
+    nobody types more than SEARCH_MAX_LENGTH characters of a name, number, email or phone."""
+    return typed.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+
+
 def member_search(query: str, *, limit: int = 20) -> list[MemberMatch]:
     """Members whose name, email or number start with what was typed, or whose phone number is
     the one typed however it is written (national, international, without the country code, its
