@@ -19,6 +19,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from audit.models import AuditSource
 from audit.services import Actor
@@ -33,7 +35,10 @@ from bookings.models import (
 )
 from bookings.selectors import (
     FacilityGrid,
+    GridCell,
     GridColumn,
+    GridRow,
+    GridState,
     bookable_items,
     booking_refusals,
     entitlement_line,
@@ -156,7 +161,7 @@ class ConciergeFlow:
             carry = [("kind", item.kind), ("item", item.pk), *([("waitlist", "1")] if waitlist else [])]
             day = localtime.at(item.starts_at, item.branch).date()
             state = {"kind": item.kind, "item": item.pk, "branch": item.branch_id, "date": day.isoformat()}
-            choose = f"{step_url('bookings_concierge_confirm', **state, waitlist='1' if waitlist else '')}&member="
+            choose = f"{admin_url('bookings_concierge_confirm', **state, waitlist='1' if waitlist else '')}&member="
             item_when = localtime.local_range(item.starts_at, item.ends_at, item.branch)
         return TemplateResponse(
             request,
@@ -199,7 +204,7 @@ class ConciergeFlow:
         return TemplateResponse(
             request,
             "admin/bookings/concierge/schedule.html",
-            self._context(request, 2, member=member, form=form, back=step_url("bookings_concierge_member")),
+            self._context(request, 2, member=member, form=form, back=admin_url("bookings_concierge_member")),
         )
 
     # Step 3: pick a slot or class
@@ -212,7 +217,7 @@ class ConciergeFlow:
             return TemplateResponse(
                 request,
                 "admin/bookings/concierge/schedule.html",
-                self._context(request, 2, member=member, form=form, back=step_url("bookings_concierge_member")),
+                self._context(request, 2, member=member, form=form, back=admin_url("bookings_concierge_member")),
             )
         kind, branch, day = form.cleaned_data["kind"], form.cleaned_data["branch"], form.cleaned_data["date"]
         self._require_booking_permission(request, kind)
@@ -226,13 +231,13 @@ class ConciergeFlow:
             "branch": branch,
             "day": day,
             "zone_label": localtime.day_label(day, branch),
-            "toggle_over": step_url("bookings_concierge_pick", **state, over="" if show_over else "1"),
+            "toggle_over": admin_url("bookings_concierge_pick", **state, over="" if show_over else "1"),
             "show_over": show_over,
             "future_day": day >= localtime.local_today(branch),
             "member_bookable": member.status == MemberStatus.ACTIVE,
-            "back": step_url("bookings_concierge_schedule", **state),
+            "back": admin_url("bookings_concierge_schedule", **state),
             "other_day": [
-                (label, step_url("bookings_concierge_pick", **{**state, "date": (day + delta).isoformat()}))
+                (label, admin_url("bookings_concierge_pick", **{**state, "date": (day + delta).isoformat()}))
                 for label, delta in (("Previous day", -ONE_DAY), ("Next day", ONE_DAY))
             ],
         }
@@ -247,8 +252,14 @@ class ConciergeFlow:
                     request,
                     3,
                     **common,
-                    grid=grid,
-                    links=grid_links(grid, branch=branch, member_id=member.pk),
+                    table=grid_table(
+                        grid,
+                        branch=branch,
+                        member_id=member.pk,
+                        bookable=member.status == MemberStatus.ACTIVE,
+                        may_override=request.user.has_perm(OVERRIDE_PERMISSION),
+                        show_over=show_over,
+                    ),
                     over=grid.over,
                     entitlement=entitlement_line(kind=kind, item_id=first, member_id=member.pk) if first else "",
                 ),
@@ -265,8 +276,8 @@ class ConciergeFlow:
                 "time": localtime.time_range(item.starts_at, item.ends_at, branch, labelled=labelled),
                 "over": item.ends_at <= now,
                 "started": item.starts_at <= now,
-                "choose": step_url("bookings_concierge_confirm", **state, item=item.id),
-                "waitlist": step_url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
+                "choose": admin_url("bookings_concierge_confirm", **state, item=item.id),
+                "waitlist": admin_url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
             }
             for item in schedule.items
             if show_over or item.ends_at > now
@@ -311,7 +322,7 @@ class ConciergeFlow:
                 refusal = error
             else:
                 return HttpResponseRedirect(
-                    step_url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
+                    admin_url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
                 )
         branch = item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
@@ -337,10 +348,10 @@ class ConciergeFlow:
                 waitlist=waitlist,
                 refusals=refusals,
                 verdict=verdict,
-                waitlist_instead=step_url("bookings_concierge_confirm", **state, item=item.pk, waitlist=1),
+                waitlist_instead=admin_url("bookings_concierge_confirm", **state, item=item.pk, waitlist=1),
                 form=form,
                 may_override=may_override,
-                back=step_url("bookings_concierge_pick", **state),
+                back=admin_url("bookings_concierge_pick", **state),
             ),
         )
 
@@ -368,33 +379,48 @@ class ConciergeFlow:
                 when=localtime.local_range(item.starts_at, item.ends_at, branch),
                 branch=branch,
                 booking_url=reverse(f"admin:bookings_{model._meta.model_name}_change", args=[booking.pk]),
-                another=step_url("bookings_concierge_schedule", member=booking.member_id),
+                another=admin_url("bookings_concierge_schedule", member=booking.member_id),
             ),
         )
 
 
-def step_url(name: str, **params) -> str:
-    """A step's address with the flow's state in its query string (empty values left out)."""
+def admin_url(name: str, **params) -> str:
+    """An admin page's address with its state in the query string (empty values left out): the
+    flow's steps, the facility grid."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
     return f"{reverse(f'admin:{name}')}?{query}"
 
 
 @dataclass(frozen=True)
-class GridLinks:
-    """Where the facility grid's cells lead: to confirm for a chosen member, else to step 1 carrying
-    the slot, so choosing the member lands on confirm. `book` and `waitlist` end in "item=", which
-    each cell completes with its slot's id (no link built in Python per cell of hundreds)."""
+class GridTable:
+    """The facility grid as its template (admin/desk/grid_table.html) places it: each column with
+    the link to its next free place, and the rows shown with their cells as HTML already. A busy
+    day has hundreds of cells; the template language rendering them one by one took longer than
+    all the rest of the page."""
 
-    book: str
-    waitlist: str
+    grid: FacilityGrid
     columns: list[tuple[GridColumn, str]]  # each column with the link to its next free place, or ""
+    rows: list[tuple[GridRow, SafeString]]  # the rows shown (those over only when asked for)
+    bookable: bool  # cells are links
 
 
-def grid_links(grid: FacilityGrid, *, branch: Branch, member_id: uuid.UUID | None) -> GridLinks:
+def grid_table(
+    grid: FacilityGrid,
+    *,
+    branch: Branch,
+    member_id: uuid.UUID | None,
+    bookable: bool,
+    may_override: bool,
+    show_over: bool,
+) -> GridTable:
+    """A cell leads to confirm for a chosen member, else to step 1 carrying the slot, so that
+    choosing the member lands on confirm; a full one to its waitlist (and, for a manager, to an
+    override). Links only when `bookable`: for staff who may book a member who may be booked."""
+
     def link(day: datetime.date = grid.day, **params) -> str:
         if member_id is None:
-            return step_url("bookings_concierge_member", kind=BookingKind.SLOT, **params)
-        return step_url(
+            return admin_url("bookings_concierge_member", kind=BookingKind.SLOT, **params)
+        return admin_url(
             "bookings_concierge_confirm",
             member=member_id,
             kind=BookingKind.SLOT,
@@ -403,14 +429,64 @@ def grid_links(grid: FacilityGrid, *, branch: Branch, member_id: uuid.UUID | Non
             **params,
         )
 
-    return GridLinks(
-        book=f"{link()}&item=",
-        waitlist=f"{link(waitlist=1)}&item=",
+    book, waitlist = f"{link()}&item=", f"{link(waitlist=1)}&item="  # each cell adds its slot's id
+
+    def cell_html(cell: GridCell | None) -> SafeString:
+        if cell is None:
+            return EMPTY_CELL
+        state = format_html(
+            '<{tag} class="grid-state">{}</{tag}>', cell.text, tag="strong" if cell.state == GridState.FULL else "span"
+        )
+        if cell.member_status:
+            inside = format_html(
+                '<span class="grid-state">Already booked</span> <span class="grid-why">({})</span>', cell.member_status
+            )
+        elif bookable and cell.state == GridState.FREE:
+            inside = format_html(
+                '<a class="grid-book" href="{}{}" aria-label="Book {}">{}</a>',
+                book,
+                cell.item_id,
+                cell.label,
+                cell.text,
+            )
+        elif bookable and cell.state == GridState.FULL:
+            inside = state + format_html(
+                ' <a class="grid-waitlist" href="{}{}" aria-label="Join the waitlist for {}">Join waitlist</a>',
+                waitlist,
+                cell.item_id,
+                cell.label,
+            )
+            if may_override:
+                inside += format_html(
+                    ' <a class="grid-override" href="{}{}" aria-label="Override capacity for {}">Override…</a>',
+                    book,
+                    cell.item_id,
+                    cell.label,
+                )
+        elif cell.state == GridState.CLOSED:
+            inside = state + format_html(' <span class="grid-why">{}</span>', cell.closed_reason)
+        else:
+            inside = state
+        theirs = " cell-theirs" if cell.member_status else ""
+        return format_html('<td class="grid-cell cell-{}{}" title="{}">{}</td>', cell.state, theirs, cell.label, inside)
+
+    return GridTable(
+        grid=grid,
         columns=[
             (column, link(column.next_free.day, item=column.next_free.item_id) if column.next_free else "")
             for column in grid.columns
         ],
+        # each piece escaped by format_html: the row joins them
+        rows=[
+            (row, mark_safe("".join(cell_html(cell) for cell in row.cells)))
+            for row in grid.rows
+            if show_over or not row.is_over
+        ],
+        bookable=bookable,
     )
+
+
+EMPTY_CELL = mark_safe('<td class="grid-cell cell-none"></td>')
 
 
 @dataclass(frozen=True)

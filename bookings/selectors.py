@@ -210,9 +210,9 @@ class GridCell:
     member_status: str  # the chosen member's own booking of it ("confirmed", "waitlisted"), or ""
 
     @property
-    def bookable(self) -> bool:
-        """A place can be asked for: free, or full with its waitlist (an override beyond it)."""
-        return self.state in (GridState.FREE, GridState.FULL) and not self.member_status
+    def label(self) -> str:
+        """ "Sauna, 10:00–10:30: 3 of 4 left": the cell said in full."""
+        return f"{self.facility}, {self.time}: {self.places}"
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,7 @@ def _facility_state(facility) -> str:
     return "closed" if not facility.is_active else "under maintenance" if facility.under_maintenance else ""
 
 
-def _grid_state(item: BookableItem, taken: int, now: datetime.datetime) -> str:
+def _grid_state(item, taken: int, now: datetime.datetime) -> str:
     if item.ends_at <= now:
         return GridState.OVER
     if item.starts_at <= now:
@@ -276,7 +276,7 @@ def _grid_state(item: BookableItem, taken: int, now: datetime.datetime) -> str:
     return GridState.FULL if taken >= item.capacity else GridState.FREE
 
 
-def _shape(items: list[BookableItem]) -> str:
+def _shape(items: list) -> str:
     shapes = {(item.ends_at - item.starts_at, item.capacity) for item in items}
     if len(shapes) != 1:
         return ""
@@ -328,7 +328,6 @@ def facility_grid(
     now = now or timezone.now()
     zone = branch.zone
     start, end = local_day_bounds(day, zone)
-
     # The organization too: the slots' index on (organization, starts_at) finds the day's.
     of_branch = {"organization_id": branch.organization_id, "branch_id": branch.pk}
     free = _next_free_places(branch, start, now, member_id)
@@ -343,8 +342,8 @@ def facility_grid(
     )
     items = list(
         BookableItem.objects.filter(kind="slot", **of_branch, starts_at__gte=start, starts_at__lt=end)
-        .only("kind", "id", "facility_id", "starts_at", "ends_at", "capacity", "closed_reason")
         .order_by("starts_at", "id")
+        .values_list("id", "facility_id", "starts_at", "ends_at", "capacity", "closed_reason", named=True)
     )
     live = ItemBooking.objects.filter(kind="slot", **of_branch, starts_at__gte=start, starts_at__lt=end)
     counts = {
@@ -364,11 +363,10 @@ def facility_grid(
         localtime.clocks_change_on(day, zone)
         and len({localtime.zone_label(localtime.at(item.starts_at, zone)) for item in items}) > 1
     )
-    by_facility: dict[uuid.UUID, list[BookableItem]] = {}
+    by_facility: dict[uuid.UUID, list] = {}
     for item in items:
         by_facility.setdefault(item.facility_id, []).append(item)
     # A closed facility's column stays while it still has slots that day; one retired for good goes.
-    shown = [facility for facility in facilities if facility.is_active or facility.pk in by_facility]
     columns = [
         GridColumn(
             facility_id=facility.pk,
@@ -377,10 +375,21 @@ def facility_grid(
             shape=_shape(by_facility.get(facility.pk, [])),
             next_free=_next_free(facility, day, zone, labelled),
         )
-        for facility in shown
+        for facility in facilities
+        if facility.is_active or facility.pk in by_facility
     ]
-    place = {column.facility_id: index for index, column in enumerate(columns)}
+    return FacilityGrid(
+        day=day,
+        zone_label=localtime.day_label(day, zone),
+        columns=columns,
+        rows=_grid_rows(items, columns, counts, now=now, zone=zone, labelled=labelled),
+        member_day=_member_day(member_id, start, end) if member_id else [],
+    )
 
+
+def _grid_rows(items: list, columns: list[GridColumn], counts: dict, *, now, zone, labelled: bool) -> list[GridRow]:
+    """A row per start time, earliest first (`items` are), a cell per column."""
+    place = {column.facility_id: index for index, column in enumerate(columns)}
     # Facilities share start and end times: each is read off the clock once.
     time_range = functools.cache(lambda start, end: localtime.time_range(start, end, zone, labelled=labelled))
     rows: dict[datetime.datetime, list[GridCell | None]] = {}
@@ -389,30 +398,22 @@ def facility_grid(
         count = counts.get(item.id, {})
         taken = count.get("taken", 0)
         state = _grid_state(item, taken, now)
-        left = max(item.capacity - taken, 0)
-        cells = rows.setdefault(item.starts_at, [None] * len(columns))
-        ends[item.starts_at] = max(ends.get(item.starts_at, item.ends_at), item.ends_at)
         column = columns[place[item.facility_id]]
-        cells[place[item.facility_id]] = GridCell(
+        rows.setdefault(item.starts_at, [None] * len(columns))[place[item.facility_id]] = GridCell(
             item_id=item.id,
             facility=column.name,
             state=state,
-            text=f"{left} left" if state == GridState.FREE else GRID_TEXT[state],
+            text=f"{max(item.capacity - taken, 0)} left" if state == GridState.FREE else GRID_TEXT[state],
             time=time_range(item.starts_at, item.ends_at),
             places=places_text(taken, item.capacity),
             closed_reason=column.closed_reason or (item.closed_reason or ""),
             member_status=BookingStatus(count["own"]).label.lower() if count.get("own") else "",
         )
-    return FacilityGrid(
-        day=day,
-        zone_label=localtime.day_label(day, zone),
-        columns=columns,
-        rows=[
-            GridRow(time=_row_time(starts_at, zone, labelled), cells=cells, is_over=ends[starts_at] <= now)
-            for starts_at, cells in rows.items()
-        ],
-        member_day=_member_day(member_id, start, end) if member_id else [],
-    )
+        ends[item.starts_at] = max(ends.get(item.starts_at, item.ends_at), item.ends_at)
+    return [
+        GridRow(time=_row_time(starts_at, zone, labelled), cells=cells, is_over=ends[starts_at] <= now)
+        for starts_at, cells in rows.items()
+    ]
 
 
 def _row_time(starts_at: datetime.datetime, zone, labelled: bool) -> str:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import Http404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from django.utils.http import urlencode
 
-from bookings.concierge import ONE_DAY, ShownDayField, grid_links
+from bookings.concierge import ONE_DAY, ShownDayField, admin_url, grid_table
 from bookings.selectors import entitlement_line, facility_grid
-from bookings.services import BookingKind
+from bookings.services import OVERRIDE_PERMISSION, BookingKind
 from clubs import localtime
 from desk.access import desk_branch, desk_branches, may_book, parse_uuid, require_desk
 from desk.pages import render_page
@@ -38,10 +37,6 @@ def _member(request) -> Member | None:
     return member
 
 
-def _grid_url(**params) -> str:
-    return f"{reverse('admin:desk_grid')}?{urlencode({key: value for key, value in params.items() if value})}"
-
-
 def grid(request):
     require_desk(request)
     branch = desk_branch(request)
@@ -49,12 +44,15 @@ def grid(request):
         return render_page(request, "admin/desk/grid.html", title="Facility grid", branch=None)
     if "branch" in request.GET and parse_uuid(request.GET["branch"]) != branch.pk:
         messages.warning(request, f"There is no active branch of that id: this is {branch.name}'s grid.")
+    today = localtime.local_today(branch)
     form = GridDayForm(request.GET)
-    day = form.cleaned_data["date"] if form.is_valid() and form.cleaned_data["date"] else None
-    if not form.is_valid():
+    if form.is_valid():
+        day = form.cleaned_data["date"] or today
+    else:
         messages.error(request, f"{form.errors['date'][0]} This is today's grid.")
-    day = day or localtime.local_today(branch)
+        day = today
     member = _member(request)
+    member_id = member.pk if member else None
     # Booking links only for whoever may book a slot, and for a member who may be booked here.
     member_problem = ""
     if member is not None and member.organization_id != branch.organization_id:
@@ -63,12 +61,11 @@ def grid(request):
         member_problem = (
             f"The membership is {member.get_status_display().lower()}: nothing can be booked until it is active again."
         )
-    bookable = may_book(request.user, BookingKind.SLOT) and not member_problem
     show_over = request.GET.get("over") == "1"
 
-    grid = facility_grid(branch=branch, day=day, now=timezone.now(), member_id=member.pk if member else None)
+    grid = facility_grid(branch=branch, day=day, now=timezone.now(), member_id=member_id)
     first = grid.any_item_id
-    state = {"branch": branch.pk, "member": member.pk if member else "", "over": "1" if show_over else ""}
+    state = {"branch": branch.pk, "member": member_id, "over": "1" if show_over else ""}
     return render_page(
         request,
         "admin/desk/grid.html",
@@ -76,25 +73,30 @@ def grid(request):
         branch=branch,
         branches=desk_branches(),
         day=day,
-        day_title=localtime.day_label(day, branch),
-        grid=grid,
-        links=grid_links(grid, branch=branch, member_id=member.pk if member else None),
+        table=grid_table(
+            grid,
+            branch=branch,
+            member_id=member_id,
+            bookable=may_book(request.user, BookingKind.SLOT) and not member_problem,
+            may_override=request.user.has_perm(OVERRIDE_PERMISSION),
+            show_over=show_over,
+        ),
         member=member,
         member_problem=member_problem,
-        entitlement=entitlement_line(kind=BookingKind.SLOT, item_id=first, member_id=member.pk)
-        if member and first
+        entitlement=entitlement_line(kind=BookingKind.SLOT, item_id=first, member_id=member_id)
+        if first and member and member.organization_id == branch.organization_id
         else "",
-        bookable=bookable,
         show_over=show_over,
         over=grid.over,
-        toggle_over=_grid_url(**{**state, "over": "" if show_over else "1"}, date=day.isoformat()),
+        toggle_over=admin_url("desk_grid", **{**state, "over": "" if show_over else "1"}, date=day.isoformat()),
         other_day=[
-            ("← Previous day", _grid_url(**state, date=(day - ONE_DAY).isoformat())),
-            ("Today", _grid_url(**state)),
-            ("Next day →", _grid_url(**state, date=(day + ONE_DAY).isoformat())),
+            ("← Previous day", admin_url("desk_grid", **state, date=(day - ONE_DAY).isoformat())),
+            ("Today", admin_url("desk_grid", **state)),
+            ("Next day →", admin_url("desk_grid", **state, date=(day + ONE_DAY).isoformat())),
         ],
-        without_member=_grid_url(branch=branch.pk, date=day.isoformat()),
-        is_today=day == localtime.local_today(branch),
+        without_member=admin_url("desk_grid", branch=branch.pk, date=day.isoformat()),
+        is_today=day == today,
+        future_day=day >= today,
     )
 
 

@@ -27,7 +27,8 @@ from bookings.tests.test_services import book
 from clubs.tests.factories import BranchFactory
 from config.tests.clock import interesting_day, local
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
-from members.tests.factories import MemberFactory
+from members.models import BenefitKind
+from members.tests.factories import EntitlementFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,7 @@ def test_a_chosen_members_own_bookings_are_marked_and_not_their_next_free_place(
     book(harbourfront.sauna[4], harbourfront.member)
     grid = facility_grid(branch=harbourfront.branch, day=DAY, member_id=harbourfront.member.pk)
     theirs = grid.rows[5].cells[1]
-    assert (theirs.text, theirs.member_status, theirs.bookable) == ("Full", "confirmed", False)
+    assert (theirs.text, theirs.member_status) == ("Full", "confirmed")
     assert grid.columns[1].next_free.item_id == harbourfront.sauna[5].pk
     assert grid.member_day == ["Sauna 11:00–11:30"]
 
@@ -240,13 +241,14 @@ def test_the_page_shows_the_grid_and_a_click_on_a_cell_finds_the_member_then_con
 
 def test_with_a_member_chosen_a_click_goes_straight_to_confirm(manager_client, harbourfront, at_10_20):
     member = harbourfront.member
+    EntitlementFactory(member=member, benefit_kind=BenefitKind.RECOVERY, quota=4)
     text = page(manager_client, branch=harbourfront.branch.pk, date=DAY.isoformat(), member=member.pk)
     state = {"member": member.pk, "kind": "slot", "branch": harbourfront.branch.pk, "date": DAY.isoformat()}
     free, full = harbourfront.sauna[5], harbourfront.sauna[3]
     assert f'href="{step_url("confirm", **state)}&item={free.pk}"' in text
     assert f'href="{step_url("confirm", **state, waitlist=1)}&item={full.pk}"' in text
     assert f'href="{step_url("confirm", **state)}&item={full.pk}" aria-label="Override capacity' in text  # a manager
-    assert "Booking for" in text and "Olivia Smith" in text
+    assert "Booking for" in text and "Olivia Smith" in text and "0 of 4 recovery sessions used this week" in text
     response = manager_client.get(f"{step_url('confirm', **state)}&item={free.pk}")
     assert "Confirm the booking" in response.content.decode()
 
@@ -375,10 +377,12 @@ def test_an_unknown_member_is_not_found_and_a_malformed_one_ignored(front_desk_c
 def test_a_day_without_slots_says_so_under_each_facilitys_next_free_place(front_desk_client, harbourfront, at_10_20):
     earlier = DAY - datetime.timedelta(days=1)
     text = page(front_desk_client, branch=harbourfront.branch.pk, date=earlier.isoformat())
-    assert "Nothing to book on this day." in text and "slots are made every night" in text
+    assert "Nothing to book on this day. Try another day." in text and "slots are made every night" not in text
     assert text.count('class="grid-facility"') == 3
     sauna_next = f"{DAY:%a} {DAY.day} {DAY:%b}, 11:00"  # from now: the first with a place
     assert f'aria-label="Book the next free place at Sauna: {sauna_next}">{sauna_next}</a>' in text
+    later = page(front_desk_client, branch=harbourfront.branch.pk, date=(DAY + datetime.timedelta(days=30)).isoformat())
+    assert "slots are made every night for the weeks ahead" in later
     over = page(front_desk_client, branch=harbourfront.branch.pk, date=DAY.isoformat())
     assert "Nothing left" not in over
     with time_machine.travel(at(23), tick=False):
