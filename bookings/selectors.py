@@ -252,11 +252,6 @@ class FacilityGrid:
         return next((cell.item_id for row in self.rows for cell in row.cells if cell), None)
 
     @property
-    def open_rows(self) -> list[GridRow]:
-        """The rows not over yet: what the grid shows unless asked for the whole day."""
-        return [row for row in self.rows if not row.is_over]
-
-    @property
     def over(self) -> int:
         """Slots in rows that are over."""
         return sum(1 for row in self.rows if row.is_over for cell in row.cells if cell)
