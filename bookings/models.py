@@ -27,6 +27,8 @@ ENTITLEMENT_UNITS = {"slot": "recovery sessions", "class": "classes"}
 # A class cancelled later than this before its start is a late cancellation (facilities have
 # their own cutoff in their settings).
 CLASS_CANCELLATION_CUTOFF_MINUTES = 60
+# Check-in opens this long before the start (the desk offers it from then on).
+CHECK_IN_OPENS_MINUTES_BEFORE = 60
 
 
 def render_engine_constants_sql() -> str:
@@ -59,6 +61,15 @@ create or replace function app_private.class_cancellation_cutoff_minutes() retur
 as $$
 begin
     return {CLASS_CANCELLATION_CUTOFF_MINUTES};
+end
+$$;
+
+create or replace function app_private.check_in_opens_minutes_before() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return {CHECK_IN_OPENS_MINUTES_BEFORE};
 end
 $$;
 """

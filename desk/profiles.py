@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from bookings.models import BookingStatus, ItemBooking
 from clubs import localtime
 from config.rules import n_of_m
-from desk.selectors import CHECK_IN_OPENS_BEFORE, _cancel_consequence
+from desk.selectors import CHECK_IN_OPENS_BEFORE, cancel_consequence
 from members.models import BenefitKind, EntitlementPeriod, Member, MemberStatus
 from members.selectors import entitlement_uses
 
@@ -187,7 +187,7 @@ def _branch(booking: ItemBooking, profile: MemberProfile) -> str:
 def _consequence(booking: ItemBooking, now: datetime.datetime) -> str:
     if booking.status == BookingStatus.WAITLISTED:
         return "Takes the member off the waitlist; never a late cancellation."
-    return _cancel_consequence(booking.item, now)[1]
+    return cancel_consequence(booking.item, now)[1]
 
 
 def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBooking]:

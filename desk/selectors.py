@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from bookings.models import (
+    CHECK_IN_OPENS_MINUTES_BEFORE,
     PLACE_HOLDING_STATUSES,
     BookableItem,
     BookingStatus,
@@ -266,9 +267,9 @@ def needs_attention(
     )
 
 
-# The engine's set_attendance opens check-in an hour before the start, and a no-show at the start:
-# the roster offers each button from then (the engine still decides, and says why when it refuses).
-CHECK_IN_OPENS_BEFORE = datetime.timedelta(hours=1)
+# The engine's set_attendance opens check-in this long before the start, and a no-show at the
+# start: the roster offers each button from then (the engine still decides, and says why).
+CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=CHECK_IN_OPENS_MINUTES_BEFORE)
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,7 @@ def _duration(minutes: int) -> str:
     return " ".join(parts)
 
 
-def _cancel_consequence(item: BookableItem, now: datetime.datetime) -> tuple[bool, str]:
+def cancel_consequence(item: BookableItem, now: datetime.datetime) -> tuple[bool, str]:
     """What cancelling a confirmed booking now means, as the engine's cancel_booking decides it:
     late once `now` is past the start less the item's cutoff."""
     free_until = item.starts_at - datetime.timedelta(minutes=item.cutoff_minutes)
@@ -376,7 +377,7 @@ def roster(*, kind: str, item_id: uuid.UUID, now: datetime.datetime | None = Non
         else:
             cancelled.append(line)
     check_in_from = item.starts_at - CHECK_IN_OPENS_BEFORE
-    cancel_is_late, cancel_consequence = _cancel_consequence(item, now)
+    cancel_is_late, consequence = cancel_consequence(item, now)
     return Roster(
         item=item,
         kind_label=BookingKind(kind).label,
@@ -392,7 +393,7 @@ def roster(*, kind: str, item_id: uuid.UUID, now: datetime.datetime | None = Non
         check_in_opens=localtime.local_time(check_in_from, item.time_zone),
         no_show_open=now >= item.starts_at,
         cancel_is_late=cancel_is_late,
-        cancel_consequence=cancel_consequence,
+        cancel_consequence=consequence,
         attendees=[line for *_, line in sorted(attendees, key=lambda row: row[:3])],
         waitlist=waitlist,
         cancelled=cancelled,

@@ -25,3 +25,12 @@ begin
     return 60;
 end
 $$;
+
+create or replace function app_private.check_in_opens_minutes_before() returns integer
+    language plpgsql immutable
+    set search_path = ''
+as $$
+begin
+    return 60;
+end
+$$;

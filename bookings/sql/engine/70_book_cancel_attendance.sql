@@ -261,7 +261,7 @@ begin
         perform app_private.refuse('not_cancellable', 'attendance', array[replace(new_status, '_', '-'), was_status]);
     end if;
     item := app_private.booking_item(p_kind, booking.item_id);
-    if p_attended and now() < item.starts_at - interval '1 hour' then
+    if p_attended and now() < item.starts_at - make_interval(mins => app_private.check_in_opens_minutes_before()) then
         perform app_private.refuse('too_early');
     end if;
     if not p_attended and now() < item.starts_at then
