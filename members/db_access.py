@@ -11,6 +11,7 @@ from config.access_declaration import (
     Function,
     Policy,
     Table,
+    closed_table,
     own_rows_table,
 )
 
@@ -27,6 +28,8 @@ DECLARATIONS = [
         ),
     ),
     own_rows_table("entitlements"),
+    # The staff's notes on members: for staff in the admin only, never for an API role.
+    closed_table("member_notes"),
     Function("public.search_members(text, integer)", execute=SEARCHERS),
     Function(f"{PRIVATE_SCHEMA}.search_members(text, integer)", execute=SEARCHERS),
 ]
