@@ -49,14 +49,13 @@ from clubs import localtime
 from clubs.models import Branch
 from config.errors import RuleViolation
 from members.models import Member, MemberStatus
-from members.selectors import member_search
+from members.selectors import member_search, search_text
 
 BOOKING_MODELS = {BookingKind.SLOT: BenefitBooking, BookingKind.CLASS: ClassBooking}
 STEPS = ["Member", "What and when", "Slot or class", "Confirm"]
 # The days the flow shows: far enough for any real booking, near enough that no date arithmetic
 # (a day's bounds in a branch's zone) can leave the calendar.
 DAYS_SHOWN = datetime.timedelta(days=366)
-SEARCH_LENGTH = 100
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -149,8 +148,7 @@ class ConciergeFlow:
 
     def find_member(self, request):
         self._require_booking_permission(request)
-        # NUL cannot reach PostgreSQL's text; nobody types a name longer than this.
-        query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_LENGTH]
+        query = search_text(request.GET.get("q", ""))
         matches = member_search(query) if query else []
         # A slot chosen on the facility grid first: carried through the search, and choosing the
         # member goes straight to confirm it.
@@ -326,7 +324,7 @@ class ConciergeFlow:
                 )
         branch = item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
-        verdict = _verdict(refusals, waitlist=waitlist, may_override=may_override)
+        verdict = booking_verdict(refusals, waitlist=waitlist, may_override=may_override)
         if refusal is not None:
             # Each reason is said once: one already in the list of reasons is not repeated.
             listed = refusal.code in {reason.code for reason in refusals}
@@ -504,7 +502,7 @@ class Verdict:
         return "Not booked, for the reasons above."
 
 
-def _verdict(refusals, *, waitlist: bool, may_override: bool) -> Verdict:
+def booking_verdict(refusals, *, waitlist: bool, may_override: bool) -> Verdict:
     codes = {refusal.code for refusal in refusals}
     blocked = any(not refusal.overridable for refusal in refusals)
     overridable = any(refusal.overridable for refusal in refusals)

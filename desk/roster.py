@@ -25,7 +25,7 @@ from django_htmx.http import trigger_client_event
 
 from audit.models import AuditSource
 from audit.services import Actor
-from bookings.concierge import _verdict
+from bookings.concierge import booking_verdict
 from bookings.models import BookableItem, BookingChannel, BookingStatus, ItemBooking
 from bookings.selectors import Refusal, booking_refusals
 from bookings.services import ADD_PERMISSIONS, CHANGE_PERMISSIONS, OVERRIDE_PERMISSION, BookingKind, booking_create
@@ -182,7 +182,7 @@ def _tried(request, item: BookableItem, member: Member, refusal: RuleViolation, 
     """The add box after a refusal: every reason the engine gives now, and what can still be done."""
     refusals = booking_refusals(kind=item.kind, item_id=item.pk, member_id=member.pk)
     may_override = request.user.has_perm(OVERRIDE_PERMISSION)
-    verdict = _verdict(refusals, waitlist=waitlist, may_override=may_override)
+    verdict = booking_verdict(refusals, waitlist=waitlist, may_override=may_override)
     listed = refusal.code in {reason.code for reason in refusals}
     override_url = ""
     if verdict.needs_override:
