@@ -13,10 +13,10 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import formats, timezone
 
-from bookings.models import BookingStatus, ItemBooking
+from bookings.models import BookableItem, BookingStatus, ItemBooking
 from clubs import localtime
 from config.rules import n_of_m
 from desk.selectors import CHECK_IN_OPENS_BEFORE, cancel_consequence
@@ -187,15 +187,23 @@ def _branch(booking: ItemBooking, profile: MemberProfile) -> str:
 def _consequence(booking: ItemBooking, now: datetime.datetime) -> str:
     if booking.status == BookingStatus.WAITLISTED:
         return "Takes the member off the waitlist; never a late cancellation."
-    return cancel_consequence(booking.item, now)[1]
+    return cancel_consequence(
+        starts_at=booking.starts_at, cutoff_minutes=booking.cutoff_minutes, time_zone=booking.time_zone, now=now
+    )[1]
 
 
 def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBooking]:
     bookings = (
         ItemBooking.objects.filter(member_id=profile.id, ends_at__gt=now)
         .exclude(status=BookingStatus.CANCELLED)
-        .select_related("item", "branch")
-        # places_taken left out: the relation counts it per row, and the profile does not show it
+        .select_related("branch")
+        # The item's cutoff by a subquery per booking: joining the relation of items would make
+        # PostgreSQL build all of it (every slot of the year) before joining.
+        .annotate(
+            cutoff_minutes=Subquery(
+                BookableItem.objects.filter(kind=OuterRef("kind"), pk=OuterRef("item_id")).values("cutoff_minutes")[:1]
+            )
+        )
         .only(
             "kind",
             "item_id",
@@ -207,9 +215,6 @@ def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBo
             "starts_at",
             "ends_at",
             "title",
-            "item__starts_at",
-            "item__time_zone",
-            "item__cutoff_minutes",
             "branch__name",
         )
         .order_by("starts_at", "title", "id")

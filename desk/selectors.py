@@ -322,15 +322,17 @@ def _duration(minutes: int) -> str:
     return " ".join(parts)
 
 
-def cancel_consequence(item: BookableItem, now: datetime.datetime) -> tuple[bool, str]:
-    """What cancelling a confirmed booking now means, as the engine's cancel_booking decides it:
-    late once `now` is past the start less the item's cutoff."""
-    free_until = item.starts_at - datetime.timedelta(minutes=item.cutoff_minutes)
-    before = f"{_duration(item.cutoff_minutes)} before the start" if item.cutoff_minutes else "the start"
+def cancel_consequence(
+    *, starts_at: datetime.datetime, cutoff_minutes: int, time_zone: str, now: datetime.datetime
+) -> tuple[bool, str]:
+    """What cancelling a confirmed booking of an item starting at `starts_at` now means, as the
+    engine's cancel_booking decides it: late once `now` is past the start less the item's cutoff."""
+    free_until = starts_at - datetime.timedelta(minutes=cutoff_minutes)
+    before = f"{_duration(cutoff_minutes)} before the start" if cutoff_minutes else "the start"
     if now > free_until:
         return True, f"Cancelling now is a late cancellation (less than {before})."
-    same_day = localtime.at(free_until, item.time_zone).date() == localtime.at(item.starts_at, item.time_zone).date()
-    until = (localtime.local_time if same_day else localtime.local_datetime)(free_until, item.time_zone)
+    same_day = localtime.at(free_until, time_zone).date() == localtime.at(starts_at, time_zone).date()
+    until = (localtime.local_time if same_day else localtime.local_datetime)(free_until, time_zone)
     return False, f"Free cancellation until {until} ({before}); after that it is a late cancellation."
 
 
@@ -377,7 +379,9 @@ def roster(*, kind: str, item_id: uuid.UUID, now: datetime.datetime | None = Non
         else:
             cancelled.append(line)
     check_in_from = item.starts_at - CHECK_IN_OPENS_BEFORE
-    cancel_is_late, consequence = cancel_consequence(item, now)
+    cancel_is_late, consequence = cancel_consequence(
+        starts_at=item.starts_at, cutoff_minutes=item.cutoff_minutes, time_zone=item.time_zone, now=now
+    )
     return Roster(
         item=item,
         kind_label=BookingKind(kind).label,
