@@ -48,18 +48,19 @@ def desk_branches():
 
 def desk_branch(request) -> Branch | None:
     """The branch whose desk the user is at: `?branch=` (then remembered), else the one they
-    chose last, else the first active branch. One query when nothing changes."""
+    chose last, else the first active branch. One query when nothing changes (the page's own
+    refreshes ask for the branch they show), writing only when the user switches."""
     asked = parse_uuid(request.GET.get("branch"))
-    if asked:
-        branch = desk_branches().filter(pk=asked).first()
-        if branch is not None:
-            DeskBranch.objects.update_or_create(user=request.user, defaults={"branch": branch})
-            return branch
     remembered = (
         DeskBranch.objects.filter(user=request.user, branch__is_active=True)
         .select_related("branch__organization")
         .first()
     )
+    if asked and (remembered is None or remembered.branch_id != asked):
+        branch = desk_branches().filter(pk=asked).first()
+        if branch is not None:
+            DeskBranch.objects.update_or_create(user=request.user, defaults={"branch": branch})
+            return branch
     return remembered.branch if remembered else desk_branches().first()
 
 

@@ -13,7 +13,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from bookings.models import (
@@ -34,6 +34,8 @@ ARRIVING_WITHIN = datetime.timedelta(minutes=60)
 # member at the counter is still checked in there in one click. From the start they are also a
 # no-show candidate in "needs attention"; after the grace, only there.
 LATE_ARRIVAL_GRACE = datetime.timedelta(minutes=15)
+# The longest the desk's lists of people get before "and N more": a screenful at the counter.
+LINES_SHOWN = 30
 
 
 class ItemState:
@@ -154,12 +156,35 @@ def _booking_lines(bookings, zone) -> list[BookingLine]:
     ]
 
 
+@dataclass(frozen=True)
+class FirstLines:
+    """The first lines of a list that can be long at a busy branch, and how many there are in all:
+    the desk shows these and says how many more (the search finds anyone by name)."""
+
+    lines: list[BookingLine]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.lines)
+
+
+def _first_lines(bookings, zone, limit: int) -> FirstLines:
+    """`bookings` (a queryset) cut to `limit`, with the count of all of them in the same query."""
+    rows = list(bookings.annotate(total=Window(Count("id")))[:limit])
+    return FirstLines(_booking_lines(rows, zone), rows[0].total if rows else 0)
+
+
 def arriving_next(
-    *, branch: Branch, now: datetime.datetime | None = None, within: datetime.timedelta = ARRIVING_WITHIN
-) -> list[BookingLine]:
+    *,
+    branch: Branch,
+    now: datetime.datetime | None = None,
+    within: datetime.timedelta = ARRIVING_WITHIN,
+    limit: int = LINES_SHOWN,
+) -> FirstLines:
     """Bookings whose item starts within `within` from now, or started less than LATE_ARRIVAL_GRACE
     ago (a late member is still let in at the counter): those to check in, and those checked in
-    already, whose undo stays at hand. One query."""
+    already, whose undo stays at hand. The first `limit` of them, earliest first: one query."""
     now = now or timezone.now()
     bookings = (
         ItemBooking.objects.filter(
@@ -171,7 +196,7 @@ def arriving_next(
         .select_related("member")
         .order_by("starts_at", "title", "member__last_name", "member__first_name", "id")
     )
-    return _booking_lines(bookings, branch.zone)
+    return _first_lines(bookings, branch.zone, limit)
 
 
 @dataclass(frozen=True)
@@ -196,7 +221,7 @@ class OverrideLine:
 
 @dataclass(frozen=True)
 class Attention:
-    not_checked_in: list[BookingLine]  # confirmed, their item started: candidates for a no-show
+    not_checked_in: FirstLines  # confirmed, their item started: candidates for a no-show
     waitlist_with_free_places: list[TimelineEntry]  # not over, places free, members waiting
     closed_facilities: list[ClosedFacility]
     overrides: list[OverrideLine]  # today's capacity overrides, still live
@@ -247,7 +272,8 @@ def needs_attention(
             starts_at__lt=min(end, now),
         )
         .select_related("member")
-        .order_by("starts_at", "title", "member__last_name", "member__first_name", "id")
+        # the latest first: who just missed their start may be at the counter now
+        .order_by("-starts_at", "title", "member__last_name", "member__first_name", "id")
     )
     waiting = [
         entry
@@ -260,7 +286,7 @@ def needs_attention(
         for facility in facilities.order_by("name", "id")
     ]
     return Attention(
-        not_checked_in=_booking_lines(late, branch.zone),
+        not_checked_in=_first_lines(late, branch.zone, LINES_SHOWN),
         waitlist_with_free_places=waiting,
         closed_facilities=closed,
         overrides=_override_lines(branch, start, end),

@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from clubs import localtime
 from desk.access import desk_branch, desk_branches, may_book, require_desk
 from desk.pages import render_page, render_partial
-from desk.selectors import arriving_next, day_timeline, needs_attention
+from desk.selectors import ItemState, arriving_next, day_timeline, needs_attention
 
 
 def _panels(request) -> dict:
@@ -21,12 +21,17 @@ def _panels(request) -> dict:
     now = timezone.now()
     day = localtime.local_today(branch)
     timeline = day_timeline(branch=branch, day=day, now=now)
+    # What is over is history: hidden unless asked for, so the day starts at what is next.
+    show_over = request.GET.get("over") == "1"
+    over = sum(1 for entry in timeline if entry.state == ItemState.OVER)
     return {
         "branch": branch,
         "day": formats.date_format(day, "l j F"),
         "zone_label": localtime.day_label(day, branch),
         "now": localtime.local_time(now, branch),
-        "timeline": timeline,
+        "timeline": timeline if show_over else [entry for entry in timeline if entry.state != ItemState.OVER],
+        "over": over,
+        "show_over": show_over,
         "arriving": arriving_next(branch=branch, now=now),
         "attention": needs_attention(branch=branch, day=day, now=now, timeline=timeline),
         "may_book": may_book(request.user),

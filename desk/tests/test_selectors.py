@@ -170,13 +170,32 @@ def test_arriving_next_lists_the_next_hour_and_the_late_with_what_a_check_in_nee
         arriving = arriving_next(branch=desk.branch)
     # Barre started 10 minutes ago (still let in); Yoga 20 minutes ago (a no-show candidate only);
     # Pilates in 40 minutes; the waitlisted and the cancelled are not arriving.
-    assert [(line.starts, line.item_title, line.member_name, line.member_number) for line in arriving] == [
+    assert [(line.starts, line.item_title, line.member_name, line.member_number) for line in arriving.lines] == [
         ("10:10", "Barre", "Cleo Diaz", "H003"),
         ("11:00", "Pilates", "Dan Evans", "H004"),
     ]
+    assert (arriving.total, arriving.more) == (2, 0)
     pilates = ClassBooking.objects.get(scheduled_class=desk.pilates, member=desk.members["Dan"])
-    assert (arriving[1].kind, arriving[1].booking_id, arriving[1].item_id) == ("class", pilates.pk, desk.pilates.pk)
-    assert arriving_next(branch=desk.branch, within=datetime.timedelta(minutes=30)) == arriving[:1]
+    line = arriving.lines[1]
+    assert (line.kind, line.booking_id, line.item_id, line.checked_in) == ("class", pilates.pk, desk.pilates.pk, "")
+    assert arriving_next(branch=desk.branch, within=datetime.timedelta(minutes=30)).lines == arriving.lines[:1]
+
+
+def test_arriving_next_keeps_the_checked_in_with_their_time_for_an_undo(desk, at_10_20):
+    ClassBooking.objects.filter(scheduled_class=desk.barre, member=desk.members["Cleo"]).update(
+        status="attended", checked_in_at=at(10, 12)
+    )
+    (barre, _) = arriving_next(branch=desk.branch).lines
+    assert (barre.member_name, barre.checked_in) == ("Cleo Diaz", "10:12")
+
+
+def test_a_long_list_shows_its_first_lines_and_counts_the_rest_in_the_same_query(
+    desk, at_10_20, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        arriving = arriving_next(branch=desk.branch, limit=1)
+    assert ([line.member_name for line in arriving.lines], arriving.total, arriving.more) == (["Cleo Diaz"], 2, 1)
+    assert arriving_next(branch=desk.branch, within=datetime.timedelta(seconds=1), now=at(3)).total == 0
 
 
 def test_needs_attention_lists_the_not_checked_in_the_waitlists_with_room_closures_and_overrides(
@@ -184,15 +203,16 @@ def test_needs_attention_lists_the_not_checked_in_the_waitlists_with_room_closur
 ):
     with django_assert_num_queries(5):
         attention = needs_attention(branch=desk.branch, day=DAY)
-    assert [(line.starts, line.item_title, line.member_name) for line in attention.not_checked_in] == [
-        ("09:00", "Sauna", "Ben Adams"),
-        ("09:00", "Sauna", "Ava Brown"),
+    # the latest start first: who just missed it may be at the counter
+    assert [(line.starts, line.item_title, line.member_name) for line in attention.not_checked_in.lines] == [
+        ("10:10", "Barre", "Cleo Diaz"),
         ("10:00", "Yoga", "Ben Adams"),
         ("10:00", "Yoga", "Eve Clark"),
-        ("10:10", "Barre", "Cleo Diaz"),
+        ("09:00", "Sauna", "Ben Adams"),
+        ("09:00", "Sauna", "Ava Brown"),
     ]
     sauna = BenefitBooking.objects.get(slot=desk.sauna_slot, member=desk.members["Ava"])
-    assert (attention.not_checked_in[1].kind, attention.not_checked_in[1].booking_id) == ("slot", sauna.pk)
+    assert (attention.not_checked_in.lines[4].kind, attention.not_checked_in.lines[4].booking_id) == ("slot", sauna.pk)
     # The Sauna's waitlist is over with its slot; Pilates has a free place and a member waiting.
     assert [(entry.title, entry.booked, entry.waitlisted) for entry in attention.waitlist_with_free_places] == [
         ("Pilates", "1 of 2", 1)

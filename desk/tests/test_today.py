@@ -35,10 +35,15 @@ def test_today_shows_the_branchs_day_on_its_own_clock(desk, at_10_20, front_desk
     page = front_desk_client.get(TODAY, {"branch": desk.branch.pk}).content.decode()
     assert "Today at Harbourfront" in page
     assert "<strong>10:20</strong> on the branch's clock (America/New_York, EST)" in page
-    # the timeline, earliest first, with counts and states
-    for text in ["09:00–09:30", "Yoga", "3 of 2", "In progress", "Coming up", "the facility is under maintenance"]:
+    # the timeline, earliest first, with counts and states; what is over is hidden until asked for
+    for text in ["10:00–11:00", "Yoga", "3 of 2", "In progress", "Coming up", "the facility is under maintenance"]:
         assert text in page, text
-    assert page.index("09:00–09:30") < page.index("10:00–11:00") < page.index("18:00–18:45")
+    day = page[page.index('id="timeline-title"') :]
+    assert day.index("10:00–11:00") < day.index("11:00–11:45") < day.index("18:00–18:45")
+    assert "09:00–09:30" not in page and "1 earlier one is over" in page
+    everything = front_desk_client.get(TODAY, {"branch": desk.branch.pk, "over": "1"}).content.decode()
+    assert "09:00–09:30" in everything and "Showing the 1 that is over" in everything
+    assert f"?branch={desk.branch.pk}&amp;over=1" in everything  # the refresh keeps showing them
     # arriving next with a one-click check-in, needs attention with a no-show
     assert 'aria-label="Check in Dan Evans"' in page
     assert 'aria-label="No-show Ben Adams"' in page
@@ -119,3 +124,15 @@ def test_today_lists_a_class_starting_soon_at_a_branch_in_kolkata(front_desk_cli
     from clubs import localtime
 
     assert f"{localtime.local_time(start, 'Asia/Kolkata')}–" in page and "Kolkata yoga" in page
+
+
+def test_a_busy_hour_shows_its_first_arrivals_and_says_how_many_more(desk, at_10_20, front_desk_client, monkeypatch):
+    import functools
+
+    from desk import today
+    from desk.selectors import arriving_next
+
+    monkeypatch.setattr(today, "arriving_next", functools.partial(arriving_next, limit=1))
+    page = front_desk_client.get(TODAY, {"branch": desk.branch.pk}).content.decode()
+    assert 'aria-label="Check in Cleo Diaz"' in page and 'aria-label="Check in Dan Evans"' not in page
+    assert "and 1 more in the next hour: find anyone by name in the search above, or open the class." in page
