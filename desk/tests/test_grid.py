@@ -361,7 +361,7 @@ def test_an_absurd_day_is_said_and_todays_grid_shown(front_desk_client, harbourf
     assert f"{DAY:%A} {DAY.day} {DAY:%B %Y} (today)" in text
 
 
-@pytest.mark.parametrize("value", ["garbage", str(uuid.uuid4()), "' or 1=1 --", "x" * 5000])
+@pytest.mark.parametrize("value", ["garbage", "00000000-0000-4000-8000-000000000000", "' or 1=1 --", "x" * 5000])
 def test_an_unknown_branch_is_said_and_the_remembered_one_shown(front_desk_client, harbourfront, at_10_20, value):
     page(front_desk_client, branch=harbourfront.branch.pk)  # remembered
     text = page(front_desk_client, branch=value, date=DAY.isoformat())
