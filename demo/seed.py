@@ -1,4 +1,5 @@
-"""Demo data: one club, two branches in different time zones, facilities, members, a week of classes.
+"""Demo data: one club, two branches in different time zones, facilities, members, a week of
+classes, and bookings around now for the front desk to work with.
 
 Every row has a key derived from its name (uuid5), and rows are upserted, so loading twice gives
 the same data and a later load only adds the classes of days not yet covered.
@@ -14,16 +15,30 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 
 from access.staff_groups import FRONT_DESK, MANAGER
+from audit.models import AuditSource
+from audit.services import Actor
+from bookings.models import BookableItem, BookingChannel
+from bookings.services import BookingKind, Override, booking_create
 from classes.models import ScheduledClass
-from clubs.models import Branch, Organization
+from clubs import localtime
+from clubs.models import Branch, Organization, local_day_bounds
+from config.errors import RuleViolation
 from facilities.models import BenefitSetting, Facility, FacilityKind, Weekday
+from facilities.services import slots_ensure
 from members.models import BenefitKind, Entitlement, EntitlementPeriod, Member, MemberStatus
 
 DEMO_NAMESPACE = uuid.UUID("0b7c5e52-6c1e-4a8e-9a51-2f0d3c1d7a10")
 MEMBER_COUNT = 200
 CLASS_DAYS = 7
+# The desk's day: classes of today and tomorrow booked to this share of their places, recovery
+# slots of the next hours with a few bookings each, and the evening Pilates full with a waitlist.
+CLASS_SHARE_BOOKED = 0.6
+SLOT_HOURS_BOOKED = 3
+FULL_CLASS = "Pilates"
+WAITLISTED = 2
 
 BRANCHES = [
     ("Riverside", "Europe/London", "1 Quay Street, London"),
@@ -235,3 +250,65 @@ def _seed_staff_login(username: str, password: str, first: str, last: str, group
     user.groups.add(Group.objects.get(name=group_name))
     shown_password = password if user.check_password(password) else "(changed since it was seeded)"
     return username, shown_password, group_name
+
+
+def demo_desk_day_seed(*, now: datetime.datetime) -> int:
+    """Bookings around `now` at each demo branch, so that Today has arrivals, full items, a
+    waitlist and an override: made by the booking engine (audited), for items that have no
+    booking yet, so loading again adds nothing. Makes the slots of today and tomorrow first.
+    Returns the number of bookings made."""
+    organization = Organization.objects.get(id=demo_key("organization"))
+    active = Member.objects.filter(organization=organization, status=MemberStatus.ACTIVE)
+    members = list(active.order_by("member_number"))
+    manager = get_user_model().objects.get(username=STAFF_LOGINS[1][0])
+    made = 0
+    for branch in Branch.objects.filter(organization=organization).order_by("name"):
+        today = localtime.local_today(branch)
+        actor = Actor.system("seed_demo")
+        slots_ensure(
+            branch_id=branch.pk, start_date=today, end_date=today + datetime.timedelta(days=1),
+            actor=actor, source=AuditSource.COMMAND,
+        )  # fmt: skip
+        _, tomorrow_ends = local_day_bounds(today + datetime.timedelta(days=1), branch.zone)
+        items = BookableItem.objects.filter(branch_id=branch.pk, starts_at__gt=now, closed_reason__isnull=True).filter(
+            Q(kind=BookingKind.CLASS, starts_at__lt=tomorrow_ends)
+            | Q(kind=BookingKind.SLOT, starts_at__lt=now + datetime.timedelta(hours=SLOT_HOURS_BOOKED))
+        )
+        for item in items.filter(places_taken=0).order_by("starts_at", "id"):
+            made += _book_demo_item(item, members, manager, actor)
+    return made
+
+
+def _book_demo_item(item: BookableItem, members: list[Member], manager, actor: Actor) -> int:
+    chooser = random.Random(str(item.id))
+    if item.kind == BookingKind.SLOT:
+        wanted = chooser.randint(0, min(3, item.capacity))
+    elif item.title == FULL_CLASS:
+        wanted = item.capacity + WAITLISTED
+    else:
+        wanted = round(item.capacity * CLASS_SHARE_BOOKED)
+    made = 0
+    for person in chooser.sample(members, min(len(members), wanted * 2)):
+        if made == wanted:
+            break
+        try:
+            booking_create(
+                kind=item.kind, item_id=item.id, member_id=person.pk, actor=actor, channel=BookingChannel.MEMBER_APP,
+                source=AuditSource.COMMAND, join_waitlist=True,
+            )  # fmt: skip
+        except RuleViolation:
+            continue  # used up their entitlement, or booked at that time: the next member then
+        made += 1
+    if item.title == FULL_CLASS:
+        # a manager's override beyond capacity, so Today lists one
+        guest = members[-1]
+        try:
+            booking_create(
+                kind=item.kind, item_id=item.id, member_id=guest.pk, actor=Actor.staff(manager),
+                channel=BookingChannel.CONCIERGE, source=AuditSource.COMMAND, booked_by=manager,
+                override=Override("vip", "Guest of the owner, promised a place"),
+            )  # fmt: skip
+            made += 1
+        except RuleViolation:
+            pass
+    return made

@@ -64,3 +64,19 @@ def test_seed_command_prints_the_two_logins_which_work(client, capsys):
 def test_seeding_books_nothing():
     demo_data_seed(today=TODAY)
     assert not BenefitBooking.objects.exists()
+
+
+def test_the_desk_day_gets_bookings_around_now_once():
+    from django.utils import timezone
+
+    from bookings.models import ItemBooking
+    from demo.seed import demo_desk_day_seed
+
+    demo_data_seed(today=timezone.localdate())
+    made = demo_desk_day_seed(now=timezone.now())
+    live = ItemBooking.objects.exclude(status="cancelled")
+    assert made == live.count() > 0
+    assert live.filter(status="waitlisted").exists()  # the evening Pilates, full
+    assert live.filter(capacity_override=True, booked_by_user__username="manager").exists()
+    assert not live.filter(starts_at__lte=timezone.now()).exists()  # nothing booked that has started
+    assert demo_desk_day_seed(now=timezone.now()) == 0  # loading again adds nothing

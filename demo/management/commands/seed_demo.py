@@ -3,7 +3,7 @@ import os
 from django.utils import timezone
 
 from config.commands import BaseCommand
-from demo.seed import demo_data_seed
+from demo.seed import demo_data_seed, demo_desk_day_seed
 
 
 class Command(BaseCommand):
@@ -11,11 +11,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         summary = demo_data_seed(today=timezone.localdate())
+        booked = demo_desk_day_seed(now=timezone.now())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready for {summary.organization.name}: {summary.branches} branches, "
                 f"{summary.facilities} facilities, {summary.members} members, "
-                f"{summary.entitlements} entitlements, {summary.classes} classes in the coming week."
+                f"{summary.entitlements} entitlements, {summary.classes} classes in the coming week; "
+                f"{booked} new bookings for the front desk's today and tomorrow."
             )
         )
         port = os.environ.get("PORT", "8000")
