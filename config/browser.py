@@ -20,6 +20,8 @@ from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as shows
+from selenium.webdriver.support.ui import WebDriverWait
 
 from config.testing import requests_keep_the_test_connection
 
@@ -146,6 +148,18 @@ class Page:
 
     def text(self) -> str:
         return self.browser.find_element(By.TAG_NAME, "body").text
+
+
+def wait_for(browser, condition, seconds: float = 10):
+    """Wait until `condition()` is true; an element it read being swapped meanwhile (the desk's
+    panels refresh themselves) is only a reason to look again."""
+    wait = WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(lambda driver: condition())
+
+
+def waits_for(browser, css: str, words: str, seconds: float = 10) -> None:
+    """Wait until the element `css` finds shows `words`."""
+    WebDriverWait(browser, seconds).until(shows.text_to_be_present_in_element((By.CSS_SELECTOR, css), words))
 
 
 def with_password(user):

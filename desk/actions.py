@@ -74,12 +74,17 @@ def _back(request) -> str:
     return reverse("admin:desk_today")
 
 
+def announce(response: HttpResponse, text: str, *, level: str) -> HttpResponse:
+    """The events that tell the page what happened and to refresh, sent to the body: the form
+    that asked may be gone by the time they arrive (a refresh swapped it)."""
+    trigger_client_event(response, "deskMessage", {"text": text, "level": level, "target": "body"})
+    return trigger_client_event(response, "deskChanged", {"target": "body"})
+
+
 def answer(request, text: str, *, level: str) -> HttpResponse:
     """What the page shows after an action, whichever way it was asked."""
     if request.htmx:
-        response = reswap(HttpResponse(), "none")
-        trigger_client_event(response, "deskMessage", {"text": text, "level": level})
-        return trigger_client_event(response, "deskChanged", {})
+        return announce(reswap(HttpResponse(), "none"), text, level=level)
     messages.add_message(request, messages.SUCCESS if level == "success" else messages.ERROR, text)
     return HttpResponseRedirect(_back(request))
 

@@ -21,7 +21,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
 
 from audit.models import AuditSource
 from audit.services import Actor
@@ -32,6 +31,7 @@ from bookings.services import ADD_PERMISSIONS, CHANGE_PERMISSIONS, OVERRIDE_PERM
 from clubs import localtime
 from config.errors import RuleViolation
 from desk.access import parse_uuid, require_desk
+from desk.actions import announce
 from desk.pages import render_page, render_partial
 from desk.search import MIN_LENGTH, RESULTS
 from desk.selectors import Roster, roster
@@ -241,9 +241,7 @@ def add(request, kind: str, item_id: uuid.UUID):
     if not request.htmx:
         messages.success(request, done)
         return HttpResponseRedirect(reverse("admin:desk_roster", args=[item.kind, item.pk]))
-    response = _answer(request, item, AddPanel(done=done))
-    trigger_client_event(response, "deskMessage", {"text": done, "level": "success"})
-    return trigger_client_event(response, "deskChanged", {})
+    return announce(_answer(request, item, AddPanel(done=done)), done, level="success")
 
 
 def urls(admin_site) -> list:

@@ -47,7 +47,8 @@ def test_one_click_check_in_and_its_undo_say_what_happened_and_are_audited(front
     said = events(answer)
     assert said["deskMessage"]["level"] == "success"
     assert said["deskMessage"]["text"].startswith("Checked in Dan Evans for Spin at ")
-    assert "deskChanged" in said
+    # to the body: the form that asked may have been swapped away by a refresh meanwhile
+    assert said["deskChanged"] == {"target": "body"} and said["deskMessage"]["target"] == "body"
     booking.refresh_from_db()
     assert booking.status == "attended"
     entry = AuditLog.objects.filter(entity_id=str(booking.pk)).latest("occurred_at")
@@ -61,7 +62,11 @@ def test_one_click_check_in_and_its_undo_say_what_happened_and_are_audited(front
 
 def test_a_refusal_is_said_in_words_and_changes_nothing(front_desk_client, booking):
     said = events(htmx_post(front_desk_client, "no-show", kind=CLASS, booking=booking.pk))
-    assert said["deskMessage"] == {"text": "A no-show can only be marked once it has started.", "level": "error"}
+    assert said["deskMessage"] == {
+        "text": "A no-show can only be marked once it has started.",
+        "level": "error",
+        "target": "body",
+    }
     booking.refresh_from_db()
     assert booking.status == "confirmed"
 
@@ -74,7 +79,11 @@ def test_cancel_says_whether_it_was_late(front_desk_client, booking):
     booking.refresh_from_db()
     assert booking.status == "cancelled" and booking.is_late_cancellation
     said = events(htmx_post(front_desk_client, "cancel", kind=CLASS, booking=booking.pk))
-    assert said["deskMessage"] == {"text": "Dan Evans's booking was already cancelled.", "level": "error"}
+    assert said["deskMessage"] == {
+        "text": "Dan Evans's booking was already cancelled.",
+        "level": "error",
+        "target": "body",
+    }
 
 
 def booking_time(booking) -> str:
@@ -109,7 +118,11 @@ def test_hostile_actions_get_a_clear_answer(front_desk_client, booking, action, 
     answer = htmx_post(front_desk_client, action, **data)
     assert answer.status_code == status
     if status == 200:
-        assert events(answer)["deskMessage"] == {"text": "That booking no longer exists.", "level": "error"}
+        assert events(answer)["deskMessage"] == {
+            "text": "That booking no longer exists.",
+            "level": "error",
+            "target": "body",
+        }
 
 
 def test_actions_need_the_permission_to_change_bookings_and_a_post(client, django_user_model, booking):

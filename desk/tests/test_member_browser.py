@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from audit.models import AuditAction, AuditLog
 from bookings.models import ClassBooking
@@ -22,7 +21,7 @@ from bookings.tests.test_services import CLASS, book
 from classes.models import ScheduledClass
 from clubs import localtime
 from clubs.tests.factories import BranchFactory
-from config.browser import Page, skip_without_chromium, with_password
+from config.browser import Page, skip_without_chromium, wait_for, with_password
 from desk.tests.test_selectors import a_class, member
 from members.models import MemberNote
 
@@ -51,10 +50,6 @@ def maya(manager):
     book(a_class(branch, "Evening yoga", evening, 60, capacity=10), maya, CLASS)
     MemberNote.objects.create(member=maya, text="Prefers the late sauna.", updated_by=manager)
     return maya, spin, soon
-
-
-def wait_for(browser, condition, seconds: float = 8):
-    return WebDriverWait(browser, seconds).until(lambda driver: condition())
 
 
 def open_from_the_search(browser, page: Page, typed: str) -> None:

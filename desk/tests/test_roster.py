@@ -240,6 +240,7 @@ def test_a_late_cancellation_is_said_before_and_recorded_after(desk, soon, front
     assert said(answer)["deskMessage"] == {
         "text": f"Cancelled Cleo Diaz's booking for Soon spin at {starts} (a late cancellation).",
         "level": "success",
+        "target": "body",
     }
     cancelled = booking_of(soon, desk.members["Cleo"])
     assert (cancelled.status, cancelled.is_late_cancellation) == (BookingStatus.CANCELLED, True)
@@ -300,7 +301,11 @@ def test_adding_a_member_books_them_through_the_engine_as_the_desk(desk, at_10_2
     evening = a_class(desk.branch, "Evening flow", at(18), 60, capacity=5)
     answer = add(front_desk_client, evening, desk.members["Eve"])
     assert answer.status_code == 200
-    assert said(answer)["deskMessage"] == {"text": "Booked Eve Clark for Evening flow at 18:00.", "level": "success"}
+    assert said(answer)["deskMessage"] == {
+        "text": "Booked Eve Clark for Evening flow at 18:00.",
+        "level": "success",
+        "target": "body",
+    }
     assert "deskChanged" in said(answer)
     assert "✓ Booked Eve Clark for Evening flow at 18:00." in text(answer)
     booking = ClassBooking.objects.get(scheduled_class=evening, member=desk.members["Eve"])

@@ -14,15 +14,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as shows
-from selenium.webdriver.support.ui import WebDriverWait
 
 from bookings.models import BookingStatus, ItemBooking
 from bookings.tests.test_services import CLASS, book
 from classes.models import ScheduledClass
 from clubs import localtime
 from clubs.tests.factories import BranchFactory
-from config.browser import Page, skip_without_chromium, with_password
+from config.browser import Page, skip_without_chromium, waits_for, with_password
 from desk.tests.test_selectors import a_class, member
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +28,6 @@ pytestmark = pytest.mark.django_db
 skip_without_chromium()
 
 ZONE = "America/New_York"
-
-
-def waits_for(browser, css: str, words: str) -> None:
-    WebDriverWait(browser, 10).until(shows.text_to_be_present_in_element((By.CSS_SELECTOR, css), words))
 
 
 @pytest.fixture

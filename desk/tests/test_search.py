@@ -38,7 +38,7 @@ def test_a_member_is_found_by_name_number_email_or_phone_in_any_form(front_desk_
 
 def test_one_character_asks_for_another(front_desk_client, olivia):
     assert "Type at least two characters." in results(front_desk_client, "o")
-    assert results(front_desk_client, "").strip() == ""
+    assert "<a " not in results(front_desk_client, "") and "<p" not in results(front_desk_client, "")
 
 
 def test_a_frozen_member_is_marked_in_the_results(front_desk_client, olivia):

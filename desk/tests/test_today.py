@@ -3,9 +3,8 @@ day; and the front desk landing on it."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
+import time_machine
 from django.urls import reverse
 
 from bookings.tests.test_services import CLASS, book
@@ -112,18 +111,17 @@ def test_today_is_for_staff_who_may_see_bookings(client, django_user_model):
     assert client.get(TODAY).status_code == 302  # to the login page
 
 
-def test_today_lists_a_class_starting_soon_at_a_branch_in_kolkata(front_desk_client):
-    from django.utils import timezone
-
+def test_today_at_a_branch_in_kolkata_is_on_its_clock(front_desk_client):
     from clubs.tests.factories import BranchFactory
+    from config.tests.clock import interesting_day, local
 
+    day = interesting_day("Asia/Kolkata", "standard")
     branch = BranchFactory(name="Bandra", time_zone="Asia/Kolkata")
-    start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=30)
-    a_class(branch, "Kolkata yoga", start, 45, capacity=5)
-    page = front_desk_client.get(TODAY, {"branch": branch.pk}).content.decode()
-    from clubs import localtime
-
-    assert f"{localtime.local_time(start, 'Asia/Kolkata')}–" in page and "Kolkata yoga" in page
+    a_class(branch, "Kolkata yoga", local(day, 12, 30, "Asia/Kolkata"), 45, capacity=5)
+    with time_machine.travel(local(day, 12, 0, "Asia/Kolkata"), tick=False):  # 06:30 UTC
+        page = front_desk_client.get(TODAY, {"branch": branch.pk}).content.decode()
+    assert "<strong>12:00</strong> on the branch's clock (Asia/Kolkata, IST)" in page
+    assert "12:30–13:15" in page and "Kolkata yoga" in page
 
 
 def test_a_busy_hour_shows_its_first_arrivals_and_says_how_many_more(desk, at_10_20, front_desk_client, monkeypatch):

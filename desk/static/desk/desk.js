@@ -3,20 +3,46 @@
 (function () {
   "use strict";
 
-  function results() {
-    return Array.from(document.querySelectorAll("#desk-search-results a.desk-result"));
+  // The links the arrow keys move through: the matches, or the offer to register a walk-in.
+  function links() {
+    return Array.from(document.querySelectorAll("#desk-search-results a.desk-result, #desk-search-results a.desk-walk-in"));
+  }
+
+  function firstMatch() {
+    return document.querySelector("#desk-search-results a.desk-result");
+  }
+
+  // What the server's search takes of the box (members.selectors.search_text).
+  function typed(box) {
+    return box.value.replace(/\u0000/g, "").trim().slice(0, 100);
+  }
+
+  // Enter opens the first match of what is in the box now: the results shown may be of fewer
+  // letters (typed fast, or a card reader's number and Enter), so then it asks for them first.
+  function openFirstMatch(box) {
+    const shown = document.querySelector("#desk-search-results [data-query]");
+    if (shown && shown.dataset.query === typed(box)) {
+      const first = firstMatch();
+      if (first) window.location = first.href;
+      return;
+    }
+    htmx.ajax("GET", box.getAttribute("hx-get"), { target: "#desk-search-results", values: { q: typed(box) } })
+      .then(function () {
+        const first = firstMatch();
+        if (first) window.location = first.href;
+      });
   }
 
   function move(from, step) {
-    const links = results();
-    if (!links.length) return;
-    const at = links.indexOf(from);
-    const next = at === -1 ? (step > 0 ? 0 : links.length - 1) : at + step;
+    const all = links();
+    if (!all.length) return;
+    const at = all.indexOf(from);
+    const next = at === -1 ? (step > 0 ? 0 : all.length - 1) : at + step;
     if (next < 0) {
       document.getElementById("desk-search").focus();
       return;
     }
-    links[Math.min(next, links.length - 1)].focus();
+    all[Math.min(next, all.length - 1)].focus();
   }
 
   document.addEventListener("keydown", function (event) {
@@ -28,10 +54,8 @@
       else if (event.key === "ArrowUp") { event.preventDefault(); move(inResults ? event.target : null, -1); }
       else if (event.key === "Escape") { box.value = ""; document.getElementById("desk-search-results").innerHTML = ""; box.focus(); }
       else if (event.key === "Enter" && event.target === box) {
-        // Enter in the box opens the first match (the one arrow keys would reach first)
-        const first = results()[0];
         event.preventDefault();
-        if (first) window.location = first.href;
+        openFirstMatch(box);
       }
       return;
     }
