@@ -19,6 +19,7 @@ from members.models import Member
 from members.services import member_register_walk_in
 
 WALK_IN_PERMISSION = "members.add_walk_in"
+PHONE_DIGITS_AT_LEAST = 6  # as members.models.PHONE_PATTERN
 
 
 class WalkInForm(forms.ModelForm):
@@ -34,16 +35,16 @@ class WalkInForm(forms.ModelForm):
         self.fields["home_branch"].queryset = desk_branches()
         self.fields["first_name"].widget.attrs["autofocus"] = True
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("phone") and not cleaned.get("email") and not self.has_error("phone"):
-            self.add_error("phone", "Give a phone number or an email, so the club can reach them.")
-        return cleaned
 
-
-def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().partition(" ")
-    return first, last.strip()
+def _initial(searched: str) -> dict:
+    """What the header search had, where it belongs: a phone number, an email, or a name."""
+    searched = searched.strip()
+    if "@" in searched:
+        return {"email": searched}
+    if sum(character.isdigit() for character in searched) >= PHONE_DIGITS_AT_LEAST:
+        return {"phone": searched}
+    first, _, last = searched.partition(" ")
+    return {"first_name": first, "last_name": last.strip()}
 
 
 def walk_in(request):
@@ -74,8 +75,8 @@ def walk_in(request):
                     following = reverse("admin:desk_member", args=[member.pk])
                 return HttpResponseRedirect(following)
     else:
-        first, last = _split_name(request.GET.get("name", "").replace("\x00", "")[:200])
-        form = WalkInForm(initial={"first_name": first, "last_name": last, "home_branch": branch})
+        searched = request.GET.get("name", "").replace("\x00", "")[:200]
+        form = WalkInForm(initial={**_initial(searched), "home_branch": branch})
     return render_page(
         request,
         "admin/desk/walk_in.html",

@@ -70,6 +70,7 @@ def member_note_save(
 
 
 WALK_IN_NUMBER_TRIES = 5
+WALK_IN_NEEDS_CONTACT = "Give a phone number or an email, so the club can reach them."
 
 
 def _free_walk_in_number(organization_id) -> str:
@@ -86,7 +87,10 @@ def member_register_walk_in(
     *, branch: Branch, first_name: str, last_name: str, phone: str = "", email: str = "", actor: Actor
 ) -> Member:
     """A person at the counter who is not a member yet becomes one, with the few fields the desk
-    asks for, at the desk's branch; recorded in the audit trail as a walk-in."""
+    asks for, at the desk's branch; recorded in the audit trail as a walk-in. The club must be
+    able to reach them: a phone or an email, or a ValidationError on `phone`."""
+    if not phone.strip() and not email.strip():
+        raise ValidationError({"phone": WALK_IN_NEEDS_CONTACT})
     with transaction.atomic():
         member = Member(
             organization_id=branch.organization_id,

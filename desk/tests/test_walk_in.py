@@ -26,6 +26,16 @@ def test_the_search_words_prefill_the_name(front_desk_client, branch):
     assert f'<option value="{branch.pk}" selected>Harbourfront</option>' in page
 
 
+@pytest.mark.parametrize(
+    ("searched", "field", "value"),
+    [("212-555-0100", "phone", "212-555-0100"), ("jane@example.org", "email", "jane@example.org")],
+)
+def test_a_searched_phone_or_email_prefills_its_own_field(front_desk_client, branch, searched, field, value):
+    page = front_desk_client.get(WALK_IN, {"name": searched}).content.decode()
+    assert f'name="{field}" value="{value}"' in page
+    assert 'name="first_name" value' not in page
+
+
 def test_a_walk_in_becomes_a_member_audited_and_goes_on_to_booking(front_desk_client, front_desk, branch):
     answer = front_desk_client.post(
         WALK_IN,
