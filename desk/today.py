@@ -32,6 +32,7 @@ def _panels(request) -> dict:
         "timeline": timeline if show_over else [entry for entry in timeline if entry.state != ItemState.OVER],
         "over": over,
         "show_over": show_over,
+        "toggle_over": f"?branch={branch.pk}" + ("" if show_over else "&over=1"),
         "arriving": arriving_next(branch=branch, now=now),
         "attention": needs_attention(branch=branch, day=day, now=now, timeline=timeline),
         "may_book": may_book(request.user),
