@@ -108,6 +108,11 @@ class OverrideRecord:
             return ""
         return n_of_m(self.places_taken_before + 1, self.capacity_at_booking)
 
+    @property
+    def override_description(self) -> str:
+        """ "VIP or guest of the club: Guest of the owner": the manager's reason and their note."""
+        return f"{self.get_override_reason_code_display()}: {self.override_reason}"
+
 
 class Booking(OverrideRecord, TenantModel):
     """What both kinds of booking share; each subclass adds the slot or class it books."""

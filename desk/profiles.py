@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from bookings.models import BookableItem, BookingStatus, ItemBooking
 from clubs import localtime
 from config.rules import n_of_m
-from desk.selectors import CHECK_IN_OPENS_BEFORE, cancel_consequence
+from desk.selectors import CHECK_IN_OPENS_BEFORE, cancel_consequence, staff_name
 from members.models import BenefitKind, EntitlementPeriod, Member, MemberStatus
 from members.selectors import entitlement_uses
 
@@ -61,10 +61,6 @@ class MemberProfile:
         return self.status == MemberStatus.ACTIVE
 
 
-def _staff_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def member_profile(*, member_id: uuid.UUID) -> MemberProfile | None:
     """The member with their home branch and the staff's note, or None: one query."""
     member = (
@@ -80,7 +76,7 @@ def member_profile(*, member_id: uuid.UUID) -> MemberProfile | None:
     if note is not None:
         changed = localtime.local_datetime(note.updated_at, branch.zone)
         if note.updated_by:
-            changed += f" by {_staff_name(note.updated_by)}"
+            changed += f" by {staff_name(note.updated_by)}"
     return MemberProfile(
         id=member.pk,
         full_name=member.full_name,
@@ -317,9 +313,9 @@ def _overrides(profile: MemberProfile) -> list[OverrideMade]:
                 title=booking.title,
                 when=localtime.local_range(booking.starts_at, booking.ends_at, booking.time_zone),
                 made=localtime.local_datetime(booking.created_at, booking.time_zone),
-                booked_by=_staff_name(booking.booked_by_user) if booking.booked_by_user else "",
+                booked_by=staff_name(booking.booked_by_user) if booking.booked_by_user else "",
                 set_aside=" and ".join(set_aside),
-                reason=f"{booking.get_override_reason_code_display()}: {booking.override_reason}",
+                reason=booking.override_description,
                 cancelled=booking.status == BookingStatus.CANCELLED,
             )
         )

@@ -38,6 +38,11 @@ LATE_ARRIVAL_GRACE = datetime.timedelta(minutes=15)
 LINES_SHOWN = 30
 
 
+def staff_name(user) -> str:
+    """How the desk names a member of staff: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
 class ItemState:
     COMING_UP = "coming up"
     IN_PROGRESS = "in progress"
@@ -244,10 +249,8 @@ def _override_lines(branch: Branch, start: datetime.datetime, end: datetime.date
             item_title=booking.title,
             starts=localtime.local_time(booking.starts_at, branch.zone),
             places=booking.places_when_overridden,
-            booked_by=(booking.booked_by_user.get_full_name() or booking.booked_by_user.get_username())
-            if booking.booked_by_user
-            else "",
-            reason=f"{booking.get_override_reason_code_display()}: {booking.override_reason}",
+            booked_by=staff_name(booking.booked_by_user) if booking.booked_by_user else "",
+            reason=booking.override_description,
         )
         for booking in bookings
     ]
@@ -367,8 +370,8 @@ def _override(booking: ItemBooking) -> str:
         return ""
     details = [booking.places_when_overridden] if booking.places_when_overridden else []
     if booking.booked_by_user:
-        details.append(f"by {booking.booked_by_user.get_full_name() or booking.booked_by_user.get_username()}")
-    said = f"{booking.get_override_reason_code_display()}: {booking.override_reason}"
+        details.append(f"by {staff_name(booking.booked_by_user)}")
+    said = booking.override_description
     return f"{said} ({', '.join(details)})" if details else said
 
 
