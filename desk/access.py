@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from bookings.services import ADD_PERMISSIONS, CHANGE_PERMISSIONS, OVERRIDE_PERMISSION, BookingKind
 from clubs.models import Branch
 from desk.models import DeskBranch
+from desk.services import desk_branch_remember
 
 VIEW_PERMISSIONS = ("bookings.view_benefitbooking", "bookings.view_classbooking")
 
@@ -46,10 +47,10 @@ def desk_branches():
     return Branch.objects.filter(is_active=True).select_related("organization").order_by("name", "id")
 
 
-def desk_branch(request) -> Branch | None:
-    """The branch whose desk the user is at: `?branch=` (then remembered), else the one they
-    chose last, else the first active branch. One query when nothing changes (the page's own
-    refreshes ask for the branch they show), writing only when the user switches."""
+def desk_branch(request, *, remember: bool = True) -> Branch | None:
+    """The branch whose desk the user is at: `?branch=` (remembered when the user chose it, not
+    when a page refreshes itself: two tabs at two branches must not take turns), else the one
+    they chose last, else the first active branch. One query when nothing changes."""
     asked = parse_uuid(request.GET.get("branch"))
     remembered = (
         DeskBranch.objects.filter(user=request.user, branch__is_active=True)
@@ -59,7 +60,8 @@ def desk_branch(request) -> Branch | None:
     if asked and (remembered is None or remembered.branch_id != asked):
         branch = desk_branches().filter(pk=asked).first()
         if branch is not None:
-            DeskBranch.objects.update_or_create(user=request.user, defaults={"branch": branch})
+            if remember:
+                desk_branch_remember(user=request.user, branch=branch)
             return branch
     return remembered.branch if remembered else desk_branches().first()
 

@@ -14,8 +14,8 @@ from desk.pages import render_page, render_partial
 from desk.selectors import ItemState, arriving_next, day_timeline, needs_attention
 
 
-def _panels(request) -> dict:
-    branch = desk_branch(request)
+def _panels(request, *, remember: bool) -> dict:
+    branch = desk_branch(request, remember=remember)
     if branch is None:
         return {"branch": None}
     now = timezone.now()
@@ -42,7 +42,7 @@ def _panels(request) -> dict:
 
 def today(request):
     require_desk(request)
-    context = _panels(request)
+    context = _panels(request, remember=True)
     branch = context["branch"]
     return render_page(
         request,
@@ -56,7 +56,7 @@ def today(request):
 def panels(request):
     """The page's live part alone, for htmx's polling and for the refresh after an action."""
     require_desk(request)
-    return render_partial(request, "admin/desk/today_panels.html", **_panels(request))
+    return render_partial(request, "admin/desk/today_panels.html", **_panels(request, remember=False))
 
 
 def urls(admin_site) -> list:

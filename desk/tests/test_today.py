@@ -134,3 +134,14 @@ def test_a_busy_hour_shows_its_first_arrivals_and_says_how_many_more(desk, at_10
     page = front_desk_client.get(TODAY, {"branch": desk.branch.pk}).content.decode()
     assert 'aria-label="Check in Cleo Diaz"' in page and 'aria-label="Check in Dan Evans"' not in page
     assert "and 1 more in the next hour: find anyone by name in the search above, or open the class." in page
+
+
+def test_a_refresh_shows_its_branch_without_changing_the_remembered_one(desk, at_10_20, front_desk, front_desk_client):
+    from clubs.models import Branch
+
+    other = Branch.objects.exclude(pk=desk.branch.pk).get()
+    front_desk_client.get(TODAY, {"branch": desk.branch.pk})
+    # a second tab at the other branch refreshes itself: it shows its branch, remembers nothing
+    panels = front_desk_client.get(PANELS, {"branch": other.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Pilates" not in panels
+    assert DeskBranch.objects.get(user=front_desk).branch_id == desk.branch.pk
