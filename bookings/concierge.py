@@ -391,7 +391,7 @@ def admin_url(name: str, **params) -> str:
 
 @dataclass(frozen=True)
 class GridTable:
-    """The facility grid as its template (admin/desk/grid_table.html) places it: each column with
+    """The facility grid as its template (admin/bookings/grid_table.html) places it: each column with
     the link to its next free place, and the rows shown with their cells as HTML already. A busy
     day has hundreds of cells; the template language rendering them one by one took longer than
     all the rest of the page."""
