@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from bookings.models import BookableItem, BookingStatus, ItemBooking
 from clubs import localtime
 from config.rules import n_of_m
-from desk.selectors import CHECK_IN_OPENS_BEFORE, cancel_consequence, staff_name
+from desk.selectors import cancel_consequence, check_in_is_open, staff_name
 from members.models import BenefitKind, EntitlementPeriod, Member, MemberStatus
 from members.selectors import entitlement_uses
 
@@ -115,7 +115,7 @@ class UpcomingBooking:
     checked_in: str  # "17:55" on the item's branch's clock once checked in, else ""
     in_progress: bool
     capacity_override: bool
-    may_check_in: bool  # confirmed, and the item starts within the hour or has started
+    may_check_in: bool  # confirmed, and check-in is open (check_in_is_open)
     may_cancel: bool  # confirmed or waitlisted
     cancel_consequence: str  # said before a cancellation is confirmed
 
@@ -229,7 +229,8 @@ def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBo
             checked_in=localtime.local_time(booking.checked_in_at, booking.time_zone) if booking.checked_in_at else "",
             in_progress=booking.starts_at <= now,
             capacity_override=booking.capacity_override,
-            may_check_in=booking.status == BookingStatus.CONFIRMED and now >= booking.starts_at - CHECK_IN_OPENS_BEFORE,
+            may_check_in=booking.status == BookingStatus.CONFIRMED
+            and check_in_is_open(starts_at=booking.starts_at, now=now),
             may_cancel=booking.status in (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED),
             cancel_consequence=_consequence(booking, now),
         )

@@ -75,6 +75,11 @@ class TimelineEntry:
     has_override: bool  # a live booking of it was a capacity override
     free_places: int
 
+    @property
+    def is_empty(self) -> bool:
+        """A recovery session nobody has booked or is waiting for: most of a spa's day."""
+        return self.kind == "slot" and self.booked.startswith("0 of") and not self.waitlisted
+
 
 def _day_entries(branch: Branch, day: datetime.date, now: datetime.datetime) -> list[TimelineEntry]:
     """Two queries: the items of the day, and their bookings counted per item in one grouped query."""
@@ -301,6 +306,12 @@ def needs_attention(
 CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=CHECK_IN_OPENS_MINUTES_BEFORE)
 
 
+def check_in_is_open(*, starts_at: datetime.datetime, now: datetime.datetime) -> bool:
+    """Whether the desk offers Check in for an item starting at `starts_at`: the engine's window,
+    nothing more (a closed item included: the engine decides, and says why if it refuses)."""
+    return now >= starts_at - CHECK_IN_OPENS_BEFORE
+
+
 @dataclass(frozen=True)
 class RosterLine:
     kind: str
@@ -329,7 +340,7 @@ class Roster:
     state: str  # ItemState
     closed_reason: str  # "the class is cancelled", or ""
     has_override: bool  # a live booking of it was a capacity override
-    check_in_open: bool  # from an hour before the start, unless it is closed
+    check_in_open: bool  # from an hour before the start (check_in_is_open)
     check_in_opens: str  # "17:00" on the branch's clock
     no_show_open: bool  # it has started
     cancel_is_late: bool  # cancelling a confirmed booking now is a late cancellation
@@ -422,7 +433,7 @@ def roster(*, kind: str, item_id: uuid.UUID, now: datetime.datetime | None = Non
         state=item_state(starts_at=item.starts_at, ends_at=item.ends_at, closed=item.is_closed, now=now),
         closed_reason=item.closed_reason or "",
         has_override=any(line.capacity_override for *_, line in attendees),
-        check_in_open=now >= check_in_from and not item.is_closed,
+        check_in_open=check_in_is_open(starts_at=item.starts_at, now=now),
         check_in_opens=localtime.local_time(check_in_from, item.time_zone),
         no_show_open=now >= item.starts_at,
         cancel_is_late=cancel_is_late,

@@ -275,9 +275,11 @@ def test_the_roster_says_when_check_in_opens_and_what_cancelling_now_means(desk,
     )
     assert pilates.cancel_is_late
     assert pilates.cancel_consequence == "Cancelling now is a late cancellation (less than 1 hour before the start)."
-    # Spin at 18:00 is cancelled: no check-in; cancelling is free until 17:00
+    # Spin at 18:00 is cancelled: no check-in before 17:00; cancelling is free until 17:00
     spin = roster(kind=CLASS, item_id=ScheduledClass.objects.get(title="Spin").pk)
     assert (spin.state, spin.closed_reason, spin.check_in_open) == ("closed", "the class is cancelled", False)
+    # From 17:00 its check-in is offered as any other's: the engine decides, and says why if it refuses
+    assert roster(kind=CLASS, item_id=spin.item.pk, now=at(17, 0)).check_in_open
     assert (spin.cancel_is_late, spin.cancel_consequence) == (
         False,
         "Free cancellation until 17:00 (1 hour before the start); after that it is a late cancellation.",
