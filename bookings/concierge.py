@@ -31,6 +31,7 @@ from bookings.models import (
     BookingChannel,
     BookingStatus,
     ClassBooking,
+    ItemBooking,
     OverrideReason,
 )
 from bookings.selectors import (
@@ -317,11 +318,15 @@ class ConciergeFlow:
                     join_waitlist=waitlist,
                 )
             except RuleViolation as error:
-                refusal = error
+                # A second submit of the same confirm (a double click, a reload) finds the booking the
+                # first made: that booking is the answer, not an error.
+                booked = _live_booking(kind, item.pk, member.pk) if error.code == "already_booked" else None
+                if booked is None:
+                    refusal = error
+                else:
+                    return _done_redirect(kind, booked, member.pk)
             else:
-                return HttpResponseRedirect(
-                    admin_url("bookings_concierge_done", kind=kind, booking=outcome.booking_id, member=member.pk)
-                )
+                return _done_redirect(kind, outcome.booking_id, member.pk)
         branch = item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
         verdict = booking_verdict(refusals, waitlist=waitlist, may_override=may_override)
@@ -513,6 +518,16 @@ def booking_verdict(refusals, *, waitlist: bool, may_override: bool) -> Verdict:
         needs_override=needs_override and may_override and not blocked,
         waitlist_instead=waitlist_takes_it and not waitlist,
     )
+
+
+def _live_booking(kind: str, item_id: uuid.UUID, member_id: uuid.UUID) -> uuid.UUID | None:
+    """The member's booking of the item that is not cancelled (the engine allows one), if any."""
+    live = ItemBooking.objects.filter(kind=kind, item_id=item_id, member_id=member_id)
+    return live.exclude(status=BookingStatus.CANCELLED).values_list("pk", flat=True).first()
+
+
+def _done_redirect(kind: str, booking_id: uuid.UUID, member_id: uuid.UUID) -> HttpResponseRedirect:
+    return HttpResponseRedirect(admin_url("bookings_concierge_done", kind=kind, booking=booking_id, member=member_id))
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

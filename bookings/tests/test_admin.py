@@ -229,22 +229,31 @@ def test_front_desk_needs_booking_permission_for_the_flow(client, django_user_mo
     [
         ("frozen", "The membership is frozen: only active members can book."),
         ("maintenance", "Not bookable: the facility is under maintenance."),
-        ("twice", "The member already has a booking for this."),
     ],
 )
 def test_rules_refuse_in_the_concierge_flow_in_plain_words(front_desk_client, club, case, message):
     if case == "frozen":
         club.member.status = "frozen"
         club.member.save()
-    elif case == "maintenance":
+    else:
         club.facility.under_maintenance = True
         club.facility.save()
-    else:
-        booking_create(kind="slot", item_id=club.slot.pk, member_id=club.member.pk,
-                       actor=Actor.system("t"), channel="concierge", source="command")  # fmt: skip
     response = front_desk_client.post(url("confirm", **state(club, item=club.slot.pk)), {})
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+def test_a_booked_item_says_so_and_a_second_submit_answers_with_the_first_booking(front_desk_client, club):
+    confirm = url("confirm", **state(club, item=club.slot.pk))
+    first = front_desk_client.post(confirm, {})
+    booking = BenefitBooking.objects.get(member=club.member, slot=club.slot)
+    done = url("done", kind="slot", booking=booking.pk, member=club.member.pk)
+    assert (first.status_code, first["Location"]) == (302, done)
+    second = front_desk_client.post(confirm, {})  # a double click, or a reload of the POST
+    assert (second.status_code, second["Location"]) == (302, done)
+    assert BenefitBooking.objects.filter(member=club.member).count() == 1
+    page = front_desk_client.get(confirm).content.decode()  # opened again later: the reason, and no Book button
+    assert "The member already has a booking for this." in page and 'name="book"' not in page
 
 
 def test_check_in_action(front_desk_client, club):
