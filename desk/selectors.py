@@ -77,8 +77,8 @@ class TimelineEntry:
 
     @property
     def is_empty(self) -> bool:
-        """A recovery session nobody has booked or is waiting for: most of a spa's day."""
-        return self.kind == "slot" and self.booked.startswith("0 of") and not self.waitlisted
+        """An open recovery session nobody has booked or is waiting for: most of a spa's day."""
+        return self.kind == "slot" and self.booked.startswith("0 of") and not self.waitlisted and not self.closed_reason
 
 
 def _day_entries(branch: Branch, day: datetime.date, now: datetime.datetime) -> list[TimelineEntry]:
@@ -334,9 +334,7 @@ class Roster:
     kind_label: str  # "Class", "Recovery facility"
     detail: str  # "with Priya Shah" for a class, "" for a facility's slot (its title is the facility)
     when: str  # "Tue 1 Dec 2026, 18:00–18:45 EST"
-    day: datetime.date  # the item's day on the branch's calendar
     booked: str  # "3 of 12"
-    free_places: int
     state: str  # ItemState
     closed_reason: str  # "the class is cancelled", or ""
     has_override: bool  # a live booking of it was a capacity override
@@ -427,9 +425,7 @@ def roster(*, kind: str, item_id: uuid.UUID, now: datetime.datetime | None = Non
         kind_label=BookingKind(kind).label,
         detail=f"with {item.instructor}" if kind == BookingKind.CLASS and item.instructor else "",
         when=localtime.local_range(item.starts_at, item.ends_at, item.time_zone),
-        day=localtime.at(item.starts_at, item.time_zone).date(),
         booked=n_of_m(item.places_taken, item.capacity),
-        free_places=item.remaining,
         state=item_state(starts_at=item.starts_at, ends_at=item.ends_at, closed=item.is_closed, now=now),
         closed_reason=item.closed_reason or "",
         has_override=any(line.capacity_override for *_, line in attendees),

@@ -9,7 +9,6 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.context import RequestContext
 from audit.models import AuditAction, AuditSource
 from audit.services import Actor, audit_record
 from clubs.models import Branch
@@ -22,8 +21,6 @@ def member_note_save(
     member_id: uuid.UUID,
     text: str,
     user,
-    source: str = AuditSource.ADMIN,
-    context: RequestContext | None = None,
 ) -> MemberNote:
     """Write the staff's note on a member (one per member, `user` its last author), audited with
     the text before and after in the same transaction. The same text again writes nothing.
@@ -58,13 +55,12 @@ def member_note_save(
             action=AuditAction.MEMBER_NOTE_UPDATED,
             entity_type="member_note",
             entity_id=member.pk,
-            source=source,
+            source=AuditSource.ADMIN,
             actor=Actor.staff(user),
             organization_id=member.organization_id,
             changes={"text": (before, text)},
             member_id=member.pk,
             branch_id=member.home_branch_id,
-            context=context,
         )
     return note
 
