@@ -133,6 +133,8 @@ class ConciergeFlow:
         return {
             **self.admin_site.each_context(request),
             "title": f"New booking: {STEPS[step - 1].lower()}",
+            # The flow has the page to itself: the admin's list of every model is no help while booking.
+            "is_nav_sidebar_enabled": False,
             "steps": STEPS,
             "step": step,
             **extra,

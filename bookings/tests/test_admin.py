@@ -107,6 +107,8 @@ def test_step_four_books_and_the_success_page_offers_another(front_desk, front_d
     confirm = url("confirm", **state(club, item=club.slot.pk))
     page = front_desk_client.get(confirm).content.decode()
     assert "Confirm the booking" in page and 'name="override"' not in page
+    assert 'name="book" autofocus>' in page  # Enter books
+    assert 'id="nav-sidebar"' not in page  # the flow has the page to itself
     response = front_desk_client.post(confirm, {})
     assert response.status_code == 302
     booking = BenefitBooking.objects.get(member=club.member)
@@ -114,6 +116,9 @@ def test_step_four_books_and_the_success_page_offers_another(front_desk, front_d
     done = front_desk_client.get(response["Location"]).content.decode()
     assert "Booked" in done and "Book another for this member" in done
     assert reverse("admin:bookings_benefitbooking_change", args=[booking.pk]) in done
+    profile = reverse("admin:desk_member", args=[club.member.pk])
+    assert f'<a href="{profile}">Back to Olivia Smith\'s profile</a>' in done
+    assert f'<a href="{reverse("admin:desk_today")}">Today</a>' in done and 'id="nav-sidebar"' not in done
     entry = AuditLog.objects.get(entity_id=str(booking.pk))
     assert (entry.actor_type, entry.actor_id, entry.source) == ("staff", str(front_desk.pk), "admin")
 
