@@ -17,13 +17,15 @@ RESULTS = 8
 def search(request):
     require_desk(request)
     query = search_text(request.GET.get("q", ""))
-    matches = member_search(query, limit=RESULTS) if len(query) >= MIN_LENGTH else []
+    # one more than shown, to say when there are more
+    matches = member_search(query, limit=RESULTS + 1) if len(query) >= MIN_LENGTH else []
     return render_partial(
         request,
         "admin/desk/search_results.html",
         query=query,
         too_short=0 < len(query) < MIN_LENGTH,
-        matches=matches,
+        matches=matches[:RESULTS],
+        more=len(matches) > RESULTS,
         may_register=request.user.has_perm("members.add_walk_in"),
     )
 

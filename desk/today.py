@@ -21,23 +21,35 @@ def _panels(request, *, remember: bool) -> dict:
     now = timezone.now()
     day = localtime.local_today(branch)
     timeline = day_timeline(branch=branch, day=day, now=now)
-    # What is over is history: hidden unless asked for, so the day starts at what is next.
-    show_over = request.GET.get("over") == "1"
+    # What is over is history, and a spa's empty sessions are most of its day (the grid shows
+    # them): both hidden unless asked for, so the timeline starts at what is next and booked.
+    show_over, show_empty = request.GET.get("over") == "1", request.GET.get("empty") == "1"
     over = sum(1 for entry in timeline if entry.state == ItemState.OVER)
+    shown = [entry for entry in timeline if show_over or entry.state != ItemState.OVER]
+    empty = sum(1 for entry in shown if entry.is_empty)
     return {
         "branch": branch,
         "day": formats.date_format(day, "l j F"),
         "zone_label": localtime.day_label(day, branch),
         "now": localtime.local_time(now, branch),
-        "timeline": timeline if show_over else [entry for entry in timeline if entry.state != ItemState.OVER],
+        "timeline": shown if show_empty else [entry for entry in shown if not entry.is_empty],
         "over": over,
         "show_over": show_over,
-        "toggle_over": f"?branch={branch.pk}" + ("" if show_over else "&over=1"),
+        "toggle_over": _shown(branch, over=not show_over, empty=show_empty),
+        "empty": empty,
+        "show_empty": show_empty,
+        "toggle_empty": _shown(branch, over=show_over, empty=not show_empty),
+        "refresh": _shown(branch, over=show_over, empty=show_empty),
         "arriving": arriving_next(branch=branch, now=now),
         "attention": needs_attention(branch=branch, day=day, now=now, timeline=timeline),
         "may_book": may_book(request.user),
         "refresh_seconds": settings.DESK_REFRESH_SECONDS,
     }
+
+
+def _shown(branch, *, over: bool, empty: bool) -> str:
+    """The query string of Today at `branch` showing what is over and the empty sessions or not."""
+    return f"?branch={branch.pk}" + ("&over=1" if over else "") + ("&empty=1" if empty else "")
 
 
 def today(request):

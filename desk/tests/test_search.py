@@ -80,3 +80,12 @@ def test_the_search_is_for_desk_staff(client, django_user_model, olivia):
 def test_every_staff_page_has_the_search_box(front_desk_client):
     for page in [reverse("admin:desk_today"), reverse("admin:bookings_classbooking_changelist")]:
         assert 'id="desk-search"' in front_desk_client.get(page).content.decode()
+
+
+def test_more_matches_than_shown_are_said(front_desk_client, olivia):
+    for number in range(9):
+        MemberFactory(home_branch=olivia.home_branch, first_name="Oliver", last_name=f"Twist{number}")
+    found = results(front_desk_client, "oliv")
+    assert found.count('class="desk-result"') == 8
+    assert "More members match: type more of the name, or the number." in found
+    assert "More members match" not in results(front_desk_client, "olivia")

@@ -43,6 +43,19 @@ def test_today_shows_the_branchs_day_on_its_own_clock(desk, at_10_20, front_desk
     everything = front_desk_client.get(TODAY, {"branch": desk.branch.pk, "over": "1"}).content.decode()
     assert "09:00–09:30" in everything and "Showing the 1 that is over" in everything
     assert f"?branch={desk.branch.pk}&amp;over=1" in everything  # the refresh keeps showing them
+    assert "Yoga" in page and '<strong class="desk-full">Full</strong>' in page  # Yoga: 3 of 2
+
+
+def test_recovery_sessions_nobody_booked_wait_behind_a_link(desk, at_10_20, front_desk_client):
+    from facilities.tests.factories import BenefitSlotFactory
+
+    sauna = desk.sauna_slot.facility
+    BenefitSlotFactory(facility=sauna, starts_at=at(15), ends_at=at(15, 30), capacity=2)
+    page = front_desk_client.get(TODAY, {"branch": desk.branch.pk}).content.decode()
+    assert "15:00–15:30" not in page and "1 recovery session nobody has booked not shown" in page
+    shown = front_desk_client.get(TODAY, {"branch": desk.branch.pk, "empty": "1"}).content.decode()
+    assert "15:00–15:30" in shown and "Showing the 1 recovery session nobody has booked" in shown
+    assert f"?branch={desk.branch.pk}&amp;empty=1" in shown  # the refresh keeps showing it
     # arriving next with a one-click check-in, needs attention with a no-show
     assert 'aria-label="Check in Dan Evans"' in page
     assert 'aria-label="No-show Ben Adams"' in page

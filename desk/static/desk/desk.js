@@ -66,12 +66,21 @@
     }
   });
 
+  // What an action did, in the status toast: a success fades after a few seconds, a refusal
+  // stays until clicked (it has to be read).
+  let fading = null;
   document.body.addEventListener("deskMessage", function (event) {
     const status = document.getElementById("desk-status");
     if (!status) return;
     const item = document.createElement("li");
-    item.className = event.detail.level === "success" ? "success" : "error";
+    const success = event.detail.level === "success";
+    item.className = success ? "success" : "error";
     item.textContent = event.detail.text;
     status.replaceChildren(item);
+    clearTimeout(fading);
+    if (success) fading = setTimeout(function () { status.replaceChildren(); }, 8000);
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#desk-status")) document.getElementById("desk-status").replaceChildren();
   });
 })();
