@@ -63,8 +63,25 @@ def _cancelled(request, booking: ItemBooking, actor: Actor) -> str:
 ACTIONS = {"check-in": _checked_in, "undo": _undone, "no-show": _no_show, "cancel": _cancelled}
 
 
+def _already_done(action: str, booking: ItemBooking) -> str:
+    name = booking.member.full_name
+    if action == "check-in" and booking.status == BookingStatus.ATTENDED:
+        return f"{name} is already checked in for {_item(booking)} (since {_local(booking.checked_in_at, booking)})."
+    if action == "no-show" and booking.status == BookingStatus.NO_SHOW:
+        return f"{name} is already marked as a no-show for {_item(booking)}."
+    if action == "undo" and booking.status == BookingStatus.CONFIRMED:
+        return f"{name} is booked for {_item(booking)}, not checked in."
+    if action == "cancel" and booking.status == BookingStatus.CANCELLED:
+        return f"{name}'s booking was already cancelled."
+    return ""
+
+
+def _local(instant, booking: ItemBooking) -> str:
+    return localtime.local_time(instant, booking.time_zone)
+
+
 def _item(booking: ItemBooking) -> str:
-    return f"{booking.title} at {localtime.local_time(booking.starts_at, booking.time_zone)}"
+    return f"{booking.title} at {_local(booking.starts_at, booking)}"
 
 
 def _back(request) -> str:
@@ -104,8 +121,10 @@ def booking_action(request, action: str):
     )
     if booking is None:
         return answer(request, "That booking no longer exists.", level="error")
-    if action == "cancel" and booking.status == BookingStatus.CANCELLED:
-        return answer(request, f"{booking.member.full_name}'s booking was already cancelled.", level="error")
+    already = _already_done(action, booking)
+    if already:
+        # a second click, or another desk faster: what was asked for is how things are
+        return answer(request, already, level="success" if action != "cancel" else "error")
     try:
         said = act(request, booking, Actor.staff(request.user))
     except RuleViolation as refusal:

@@ -135,3 +135,18 @@ def test_actions_need_the_permission_to_change_bookings_and_a_post(client, djang
 
 def test_an_action_is_a_post(front_desk_client, booking):
     assert front_desk_client.get(action_url("check-in")).status_code == 405
+
+
+def test_a_second_click_says_how_things_are(front_desk_client, booking):
+    htmx_post(front_desk_client, "check-in", kind=CLASS, booking=booking.pk)
+    said = events(htmx_post(front_desk_client, "check-in", kind=CLASS, booking=booking.pk))["deskMessage"]
+    assert said["level"] == "success" and said["text"].startswith("Dan Evans is already checked in for Spin at ")
+    htmx_post(front_desk_client, "undo", kind=CLASS, booking=booking.pk)
+    said = events(htmx_post(front_desk_client, "undo", kind=CLASS, booking=booking.pk))["deskMessage"]
+    assert said["text"].startswith("Dan Evans is booked for Spin at ") and said["text"].endswith(", not checked in.")
+    assert AuditLog.objects.filter(entity_id=str(booking.pk), action__startswith="booking.").count() == 3
+
+
+def test_a_button_is_disabled_while_its_click_is_on_its_way(front_desk_client, booking):
+    page = front_desk_client.get(reverse("admin:desk_today")).content.decode()
+    assert 'hx-disabled-elt="find button"' in page
