@@ -60,6 +60,8 @@ def _cancelled(request, booking: ItemBooking, actor: Actor) -> str:
     return said + "."
 
 
+# A check-in or a no-show is undone from the message that says it was done.
+UNDOABLE = {"check-in", "no-show"}
 ACTIONS = {"check-in": _checked_in, "undo": _undone, "no-show": _no_show, "cancel": _cancelled}
 
 
@@ -91,17 +93,21 @@ def _back(request) -> str:
     return reverse("admin:desk_today")
 
 
-def announce(response: HttpResponse, text: str, *, level: str) -> HttpResponse:
+def announce(response: HttpResponse, text: str, *, level: str, undo: dict | None = None) -> HttpResponse:
     """The events that tell the page what happened and to refresh, sent to the body: the form
-    that asked may be gone by the time they arrive (a refresh swapped it)."""
-    trigger_client_event(response, "deskMessage", {"text": text, "level": level, "target": "body"})
+    that asked may be gone by the time they arrive (a refresh swapped it). With `undo`, the
+    message offers to undo it (the row it was on may have left the page)."""
+    message = {"text": text, "level": level, "target": "body"}
+    if undo:
+        message["undo"] = undo
+    trigger_client_event(response, "deskMessage", message)
     return trigger_client_event(response, "deskChanged", {"target": "body"})
 
 
-def answer(request, text: str, *, level: str) -> HttpResponse:
+def answer(request, text: str, *, level: str, undo: dict | None = None) -> HttpResponse:
     """What the page shows after an action, whichever way it was asked."""
     if request.htmx:
-        return announce(reswap(HttpResponse(), "none"), text, level=level)
+        return announce(reswap(HttpResponse(), "none"), text, level=level, undo=undo)
     messages.add_message(request, messages.SUCCESS if level == "success" else messages.ERROR, text)
     return HttpResponseRedirect(_back(request))
 
@@ -129,7 +135,10 @@ def booking_action(request, action: str):
         said = act(request, booking, Actor.staff(request.user))
     except RuleViolation as refusal:
         return answer(request, refusal.message, level="error")
-    return answer(request, said, level="success")
+    undo = None
+    if action in UNDOABLE:
+        undo = {"url": reverse("admin:desk_booking_action", args=["undo"]), "kind": kind, "booking": str(booking.pk)}
+    return answer(request, said, level="success", undo=undo)
 
 
 def urls(admin_site) -> list:

@@ -49,6 +49,8 @@ def test_one_click_check_in_and_its_undo_say_what_happened_and_are_audited(front
     assert said["deskMessage"]["text"].startswith("Checked in Dan Evans for Spin at ")
     # to the body: the form that asked may have been swapped away by a refresh meanwhile
     assert said["deskChanged"] == {"target": "body"} and said["deskMessage"]["target"] == "body"
+    # the message offers the undo, the row it was on having left the list
+    assert said["deskMessage"]["undo"] == {"url": action_url("undo"), "kind": CLASS, "booking": str(booking.pk)}
     booking.refresh_from_db()
     assert booking.status == "attended"
     entry = AuditLog.objects.filter(entity_id=str(booking.pk)).latest("occurred_at")

@@ -100,3 +100,27 @@ def test_today_fits_a_tablet_and_a_phone(browser, live_url, front_desk, busy_mor
     page.press("button[aria-label='Check in Dan Evans']")
     wait_for(browser, lambda: "Checked in Dan Evans" in page.text())
     page.shot("checked-in")
+
+
+def test_a_no_show_is_undone_from_its_message(browser, live_url, front_desk, busy_morning):
+    from classes.models import ScheduledClass
+
+    spin, dan, soon = busy_morning
+    early = a_class(spin.branch, "Early yoga", soon, 45, capacity=5)
+    eve = member(spin.branch, "Eve", "Clark", "H005")
+    book(early, eve, CLASS)
+    started = timezone.now() - datetime.timedelta(minutes=10)  # it has begun, and Eve is not here
+    ScheduledClass.objects.filter(pk=early.pk).update(starts_at=started, ends_at=started + datetime.timedelta(hours=1))
+    with_password(front_desk)
+    page = Page(browser, live_url, "today-no-show-undo")
+    page.login(front_desk.username)
+    page.press("button[aria-label='No-show Eve Clark']")
+    wait_for(browser, lambda: "Marked Eve Clark as a no-show" in page.text())
+    booking = ClassBooking.objects.get(scheduled_class=early, member=eve)
+    assert booking.status == "no_show"
+    page.shot("no-show-said")
+    page.press("#desk-status .desk-undo")
+    wait_for(browser, lambda: "Undone: Eve Clark is booked for Early yoga" in page.text())
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    page.shot("undone")

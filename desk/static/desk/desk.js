@@ -76,11 +76,27 @@
     const success = event.detail.level === "success";
     item.className = success ? "success" : "error";
     item.textContent = event.detail.text;
+    const undo = event.detail.undo;
+    if (undo) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button desk-undo";
+      button.textContent = "Undo";
+      button.addEventListener("click", function () {
+        const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+        htmx.ajax("POST", undo.url, {
+          values: { kind: undo.kind, booking: undo.booking, csrfmiddlewaretoken: token ? token.value : "" },
+          swap: "none",
+        });
+      });
+      item.append(" ", button);
+    }
     status.replaceChildren(item);
     clearTimeout(fading);
-    if (success) fading = setTimeout(function () { status.replaceChildren(); }, 8000);
+    if (success) fading = setTimeout(function () { status.replaceChildren(); }, undo ? 15000 : 8000);
   });
   document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("#desk-status")) document.getElementById("desk-status").replaceChildren();
+    const inStatus = event.target.closest && event.target.closest("#desk-status");
+    if (inStatus && !event.target.closest(".desk-undo")) inStatus.replaceChildren();
   });
 })();
