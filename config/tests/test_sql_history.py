@@ -377,7 +377,7 @@ def test_migrating_from_zero_at_once_installs_what_one_release_at_a_time_did(dja
     _assert_same(*deployed, grants=True, names=names, problem="after sync_grants, the databases differ")
 
 
-# Where reversing the newest migrations (bookings 0014, clubs 0004, facilities 0008 and 0009) leads.
+# Where reversing the newest migration of the engine leads (update it with each new one).
 BEFORE_THE_NEWEST = {"bookings": "0014_bookable_items"}
 
 
