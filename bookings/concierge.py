@@ -155,14 +155,15 @@ class ConciergeFlow:
         matches = member_search(query) if query else []
         # A slot chosen on the facility grid first: carried through the search, and choosing the
         # member goes straight to confirm it.
-        item, waitlist = self._carried_item(request), request.GET.get("waitlist") == "1"
+        item = self._carried_item(request)
         if item is None:
             carry, choose, item_when = [], f"{reverse('admin:bookings_concierge_schedule')}?member=", ""
         else:
-            carry = [("kind", item.kind), ("item", item.pk), *([("waitlist", "1")] if waitlist else [])]
+            flags = {flag: "1" for flag in ("waitlist", "override") if request.GET.get(flag) == "1"}
+            carry = [("kind", item.kind), ("item", item.pk), *flags.items()]
             day = localtime.at(item.starts_at, item.branch).date()
             state = {"kind": item.kind, "item": item.pk, "branch": item.branch_id, "date": day.isoformat()}
-            choose = f"{admin_url('bookings_concierge_confirm', **state, waitlist='1' if waitlist else '')}&member="
+            choose = f"{admin_url('bookings_concierge_confirm', **state, **flags)}&member="
             item_when = localtime.local_range(item.starts_at, item.ends_at, item.branch)
         return TemplateResponse(
             request,
@@ -175,7 +176,7 @@ class ConciergeFlow:
                 searched=bool(query),
                 item=item,
                 item_when=item_when,
-                waitlist=waitlist,
+                waitlist=request.GET.get("waitlist") == "1",
                 carry=carry,
                 choose=choose,
             ),
@@ -279,6 +280,7 @@ class ConciergeFlow:
                 "started": item.starts_at <= now,
                 "choose": admin_url("bookings_concierge_confirm", **state, item=item.id),
                 "waitlist": admin_url("bookings_concierge_confirm", **state, item=item.id, waitlist=1),
+                "override": admin_url("bookings_concierge_confirm", **state, item=item.id, override=1),
             }
             for item in schedule.items
             if show_over or item.ends_at > now
@@ -332,6 +334,10 @@ class ConciergeFlow:
         branch = item.branch
         refusals = booking_refusals(kind=kind, item_id=item.pk, member_id=member.pk)
         verdict = booking_verdict(refusals, waitlist=waitlist, may_override=may_override)
+        if not form.is_bound and request.GET.get("override") == "1" and verdict.needs_override:
+            # "Override…" chosen on the grid or the list: the box ticked, the reason next to give.
+            form.initial["override"] = True
+            form.fields["override_reason_code"].widget.attrs["autofocus"] = True
         if refusal is not None:
             # Each reason is said once: one already in the list of reasons is not repeated.
             listed = refusal.code in {reason.code for reason in refusals}
@@ -434,7 +440,8 @@ def grid_table(
             **params,
         )
 
-    book, waitlist = f"{link()}&item=", f"{link(waitlist=1)}&item="  # each cell adds its slot's id
+    # each cell adds its slot's id
+    book, waitlist, override = f"{link()}&item=", f"{link(waitlist=1)}&item=", f"{link(override=1)}&item="
 
     def cell_html(cell: GridCell | None) -> SafeString:
         if cell is None:
@@ -464,7 +471,7 @@ def grid_table(
             if may_override:
                 inside += format_html(
                     ' <a class="grid-override" href="{}{}" aria-label="Override capacity for {}">Override…</a>',
-                    book,
+                    override,
                     cell.item_id,
                     cell.label,
                 )

@@ -157,6 +157,22 @@ def test_a_manager_overrides_a_full_slot_with_a_reason(manager, manager_client, 
     assert "Override" in done and "3 of 2 places" in done
 
 
+def test_a_managers_override_from_the_class_list_arrives_ticked_at_the_reason(manager_client, club):
+    for _ in range(club.scheduled_class.capacity):
+        booking_create(kind="class", item_id=club.scheduled_class.pk, member_id=club.new_member().pk,
+                       actor=Actor.system("t"), channel="concierge", source="command")  # fmt: skip
+    page = manager_client.get(url("pick", **state(club, kind="class"))).content.decode()
+    override = url("confirm", **state(club, kind="class", item=club.scheduled_class.pk, override=1))
+    assert f'<a href="{override.replace("&", "&amp;")}">Override…</a>' in page
+    confirm = manager_client.get(override).content.decode()
+    assert 'name="override" id="id_override" checked>' in confirm and 'name="override_reason_code" autofocus' in confirm
+
+
+def test_override_asked_for_but_not_needed_is_a_plain_booking(manager_client, club):
+    confirm = manager_client.get(url("confirm", **state(club, item=club.slot.pk, override=1))).content.decode()
+    assert "checked" not in confirm and 'name="book" autofocus>' in confirm
+
+
 def test_front_desk_cannot_override_even_by_posting_the_fields(front_desk_client, club):
     fill(club)
     confirm = url("confirm", **state(club, item=club.slot.pk))

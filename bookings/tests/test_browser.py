@@ -62,6 +62,7 @@ def test_front_desk_books_a_member_into_a_slot_once_even_on_a_double_click(brows
     page.book_through_the_flow("olivia smith", FREE_CELL, tomorrow_at(0).date())
     assert "override" not in page.text().lower()  # no override box for the front desk
     ActionChains(browser).double_click(browser.find_element(By.NAME, "book")).perform()
+    browser.find_element(By.CSS_SELECTOR, ".concierge-done")  # the done page is there
     page.shot("done")
     assert "Booked" in page.text() and "Book another for this member" in page.text()
     booking = BenefitBooking.objects.get(member=club.member)
@@ -75,7 +76,8 @@ def test_a_manager_overrides_a_full_slot_with_a_reason(browser, live_url, manage
     page.login(manager.username)
     page.book_through_the_flow("olivia", (By.LINK_TEXT, "Override…"), tomorrow_at(0).date())
     assert "Full: 2 of 2 places taken." in page.text()
-    browser.find_element(By.NAME, "override").click()
+    assert browser.find_element(By.NAME, "override").is_selected()  # "Override…" ticked it
+    assert browser.switch_to.active_element.get_attribute("name") == "override_reason_code"  # the reason is next
     browser.find_element(By.CSS_SELECTOR, "select[name=override_reason_code] option[value=medical]").click()
     browser.find_element(By.NAME, "override_note").send_keys("Physio referral")
     page.shot("override-filled")

@@ -247,7 +247,11 @@ def test_with_a_member_chosen_a_click_goes_straight_to_confirm(manager_client, h
     free, full = harbourfront.sauna[5], harbourfront.sauna[3]
     assert f'href="{step_url("confirm", **state)}&item={free.pk}"' in text
     assert f'href="{step_url("confirm", **state, waitlist=1)}&item={full.pk}"' in text
-    assert f'href="{step_url("confirm", **state)}&item={full.pk}" aria-label="Override capacity' in text  # a manager
+    override = f"{step_url('confirm', **state, override=1)}&item={full.pk}"
+    assert f'href="{override}" aria-label="Override capacity' in text  # a manager
+    confirm = manager_client.get(override).content.decode()  # arrives with the box ticked, at the reason
+    assert 'name="override" id="id_override" checked>' in confirm
+    assert 'name="override_reason_code" autofocus' in confirm and 'name="book" autofocus' not in confirm
     assert "Booking for" in text and "Olivia Smith" in text and "0 of 4 recovery sessions used this week" in text
     response = manager_client.get(f"{step_url('confirm', **state)}&item={free.pk}")
     assert "Confirm the booking" in response.content.decode()
@@ -281,6 +285,10 @@ def test_the_concierges_first_step_carries_the_slot_and_choosing_the_member_conf
         and '<input type="hidden" name="waitlist" value="1">' in waiting
     )
     assert f'href="{step_url("confirm", **state, waitlist=1)}&member=' in waiting
+    overriding = front_desk_client.get(step_url("member", kind="slot", item=slot.pk, override=1, q="olivia"))
+    overriding = html.unescape(overriding.content.decode())  # a manager's "Override…" before the member is known
+    assert '<input type="hidden" name="override" value="1">' in overriding
+    assert f'href="{step_url("confirm", **state, override=1)}&member=' in overriding
     for hostile in ({"kind": "slot", "item": uuid.uuid4()}, {"kind": "spa", "item": slot.pk}, {"item": "x"}):
         assert front_desk_client.get(step_url("member", **hostile)).status_code == 404
 
