@@ -96,7 +96,9 @@ def test_the_front_desk_opens_a_profile_from_the_search_checks_in_and_edits_the_
     page.shot("cancel-asked")
     time.sleep(2.5)  # no reload while a cancellation is being confirmed: the box stays open
     assert browser.find_elements(By.CSS_SELECTOR, "#member-bookings details[open]")
-    browser.execute_script(toggle)  # changed my mind
+    # changed my mind: Escape closes it, the focus back on its button
+    browser.find_element(By.CSS_SELECTOR, "#member-bookings details[open] summary").send_keys(Keys.ESCAPE)
+    assert not browser.find_elements(By.CSS_SELECTOR, "#member-bookings details[open]")
     wait_for(browser, lambda: "Evening yoga" in browser.find_element(By.ID, "member-bookings").text)
     assert ClassBooking.objects.get(member=person, scheduled_class__title="Evening yoga").status == "confirmed"
 

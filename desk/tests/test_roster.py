@@ -127,7 +127,8 @@ def test_the_live_part_refreshes_itself_and_after_every_action_but_not_while_a_c
 ):
     html = front_desk_client.get(roster_url(desk.yoga)).content.decode()
     live = roster_url(desk.yoga, view="desk_roster_live")
-    assert f'hx-get="{live}" hx-trigger="every 10s [rosterIdle()], deskChanged from:body"' in html
+    idle = "[!this.querySelector('details[data-cancel][open]')]"
+    assert f'hx-get="{live}" hx-trigger="every 10s {idle}, deskChanged from:body"' in html
     answer = front_desk_client.get(live, **HTMX)
     body = answer.content.decode()
     assert answer.status_code == 200 and body.startswith('<div id="roster-live"') and "<html" not in body
