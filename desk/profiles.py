@@ -180,15 +180,20 @@ def _branch(booking: ItemBooking, profile: MemberProfile) -> str:
     return "" if booking.branch_id == profile.home_branch_id else booking.branch.name
 
 
-def _consequence(booking: ItemBooking, now: datetime.datetime) -> str:
+def _consequence(booking: ItemBooking, counts: HistoryCounts, now: datetime.datetime) -> str:
     if booking.status == BookingStatus.WAITLISTED:
         return "Takes the member off the waitlist; never a late cancellation."
-    return cancel_consequence(
+    late, said = cancel_consequence(
         starts_at=booking.starts_at, cutoff_minutes=booking.cutoff_minutes, time_zone=booking.time_zone, now=now
-    )[1]
+    )
+    if not late:
+        return said
+    # what the history already holds, so the desk knows what one more means
+    so_far = counts.late_cancellations
+    return f"{said} They have {so_far} late cancellation{'s' if so_far != 1 else ''} in the last {counts.days} days."
 
 
-def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBooking]:
+def _upcoming(profile: MemberProfile, counts: HistoryCounts, now: datetime.datetime) -> list[UpcomingBooking]:
     bookings = (
         ItemBooking.objects.filter(member_id=profile.id, ends_at__gt=now)
         .exclude(status=BookingStatus.CANCELLED)
@@ -232,7 +237,7 @@ def _upcoming(profile: MemberProfile, now: datetime.datetime) -> list[UpcomingBo
             may_check_in=booking.status == BookingStatus.CONFIRMED
             and check_in_is_open(starts_at=booking.starts_at, now=now),
             may_cancel=booking.status in (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED),
-            cancel_consequence=_consequence(booking, now),
+            cancel_consequence=_consequence(booking, counts, now),
         )
         for booking in bookings
     ]
@@ -327,10 +332,11 @@ def member_bookings(*, profile: MemberProfile, now: datetime.datetime | None = N
     """The member's bookings as the profile shows them, at `now`: five queries whatever their
     number. The entitlement use is the engine's own count (members.selectors.entitlement_uses)."""
     now = now or timezone.now()
+    counts = _counts(profile, now)
     return MemberBookings(
         entitlements=_entitlements(profile, now),
-        upcoming=_upcoming(profile, now),
+        upcoming=_upcoming(profile, counts, now),
         history=_history(profile, now),
-        counts=_counts(profile, now),
+        counts=counts,
         overrides=_overrides(profile),
     )

@@ -85,10 +85,13 @@ def _day_entries(branch: Branch, day: datetime.date, now: datetime.datetime) -> 
     """Two queries: the items of the day, and their bookings counted per item in one grouped query."""
     start, end = local_day_bounds(day, branch.zone)
     labelled = localtime.clocks_change_on(day, branch.zone)
-    # places_taken is deferred: the view computes it per row, the grouped count below computes it once.
+    # places_taken left out: the view computes it per row, the grouped count below computes it once.
+    # Rows, not models: a busy day has hundreds of items.
     items = (
         BookableItem.objects.filter(branch_id=branch.pk, starts_at__gte=start, starts_at__lt=end)
-        .only("kind", "id", "title", "instructor", "starts_at", "ends_at", "capacity", "closed_reason")
+        .values_list(
+            "kind", "id", "title", "instructor", "starts_at", "ends_at", "capacity", "closed_reason", named=True
+        )
         .order_by("starts_at", "title", "id")
     )
     live = ~Q(status=BookingStatus.CANCELLED)
@@ -368,7 +371,7 @@ def cancel_consequence(
     free_until = starts_at - datetime.timedelta(minutes=cutoff_minutes)
     before = f"{_duration(cutoff_minutes)} before the start" if cutoff_minutes else "the start"
     if now > free_until:
-        return True, f"Cancelling now is a late cancellation (less than {before})."
+        return True, f"Cancelling now is a late cancellation (less than {before}): it goes on the member's history."
     same_day = localtime.at(free_until, time_zone).date() == localtime.at(starts_at, time_zone).date()
     until = (localtime.local_time if same_day else localtime.local_datetime)(free_until, time_zone)
     return False, f"Free cancellation until {until} ({before}); after that it is a late cancellation."

@@ -79,9 +79,15 @@ def test_the_profile_shows_the_member_their_bookings_history_and_overrides(count
         rf".*19:00–19:45 IST at Bandra Meditation",
         page,
     )
-    assert "Cancelling now is a late cancellation (less than 1 hour before the start)." in page
+    assert (
+        "Cancelling now is a late cancellation (less than 1 hour before the start): it goes on the member's"
+        " history. They have 1 late cancellation in the last 90 days." in page
+    )
     assert "Free cancellation until 17:00 (1 hour before the start); after that it is a late cancellation." in page
     assert "Last 90 days: 1 attended · 1 no-show · 1 late cancellation" in page
+    html = answer.content.decode()
+    assert '<span class="outcome-no-show">1 no-show</span>' in html  # coloured: something to know
+    assert '<span class="outcome-late">1 late cancellation</span>' in html
     assert re.search(
         r"09:00–09:30 EST Sauna Attended .*08:00–08:45 EST Barre No-show .*Stretch Late cancellation", page
     )
@@ -128,10 +134,15 @@ def test_a_frozen_or_cancelled_member_is_impossible_to_miss_and_not_offered_a_bo
 
 
 def test_a_member_without_bookings_entitlements_or_note(front_desk_client):
-    page = text(front_desk_client.get(page_url(MemberFactory())))
+    answer = front_desk_client.get(page_url(MemberFactory()))
+    page = text(answer)
     for said in ["No entitlement limits", "No upcoming bookings.", "No past bookings.", "No overrides.",
                  "Last 90 days: 0 attended · 0 no-shows · 0 late cancellations"]:  # fmt: skip
         assert said in page, said
+    # nothing to warn of: the counts are not coloured
+    html = answer.content.decode()
+    assert "<span>0 no-shows</span>" in html and "<span>0 late cancellations</span>" in html
+    assert 'class="outcome-no-show"' not in html and 'class="outcome-late"' not in html
 
 
 def test_a_member_of_another_organization_is_shown_to_staff_too(counter, front_desk_client):

@@ -103,7 +103,10 @@ def test_a_facility_session_says_when_cancelling_now_is_late(desk, at_10_20, fro
     page = text(front_desk_client.get(roster_url(session, SLOT)))
     assert "Recovery facility · Harbourfront" in page and "19:00–19:45 EST" in page
     assert "1 of 4 booked Coming up" in page
-    assert "Cancelling now is a late cancellation (less than 12 hours before the start)." in page
+    assert (
+        "Cancelling now is a late cancellation (less than 12 hours before the start): it goes on the member's history."
+        in page
+    )
 
 
 def test_a_closed_item_says_why_and_offers_no_check_in(desk, at_10_20, front_desk_client):
@@ -233,8 +236,9 @@ def test_a_no_show_once_started_and_its_undo(desk, soon, front_desk_client):
 
 def test_a_late_cancellation_is_said_before_and_recorded_after(desk, soon, front_desk_client):
     book(soon, desk.members["Cleo"], CLASS)
-    assert "Cancelling now is a late cancellation (less than 1 hour before the start)." in text(
-        front_desk_client.get(roster_url(soon))
+    assert (
+        "Cancelling now is a late cancellation (less than 1 hour before the start): it goes on the member's history."
+        in text(front_desk_client.get(roster_url(soon)))
     )
     answer = act(front_desk_client, "cancel", booking_of(soon, desk.members["Cleo"]), soon, reason="Feeling unwell")
     starts = localtime.local_time(soon.starts_at, desk.branch)

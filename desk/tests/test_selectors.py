@@ -269,7 +269,10 @@ def test_the_roster_says_when_check_in_opens_and_what_cancelling_now_means(desk,
         False,
     )
     assert pilates.cancel_is_late
-    assert pilates.cancel_consequence == "Cancelling now is a late cancellation (less than 1 hour before the start)."
+    assert (
+        pilates.cancel_consequence
+        == "Cancelling now is a late cancellation (less than 1 hour before the start): it goes on the member's history."
+    )
     # Spin at 18:00 is cancelled: no check-in before 17:00; cancelling is free until 17:00
     spin = roster(kind=CLASS, item_id=ScheduledClass.objects.get(title="Spin").pk)
     assert (spin.state, spin.closed_reason, spin.check_in_open) == ("closed", "the class is cancelled", False)
