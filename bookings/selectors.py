@@ -14,12 +14,6 @@ from django.db import connection
 from django.db.models import (
     CharField,
     Count,
-    DateField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -27,13 +21,11 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import formats, timezone
 
 from bookings.models import (
     ENTITLEMENT_UNITS,
     PLACE_HOLDING_STATUSES,
-    BenefitBooking,
     BookableItem,
     BookingStatus,
     ItemBooking,
@@ -42,7 +34,7 @@ from clubs import localtime
 from clubs.localtime import local_today
 from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
-from facilities.models import FACILITY_DEFAULTS, BenefitSlot, Facility
+from facilities.models import Facility
 
 NEARBY = datetime.timedelta(hours=1)
 
@@ -279,30 +271,20 @@ def _shape(items: list) -> str:
     return f"{int(length.total_seconds() // 60)} min · {capacity} place{'s' if capacity != 1 else ''}"
 
 
-def _next_free_places(
-    branch: Branch, since: datetime.datetime, now: datetime.datetime, member_id: uuid.UUID | None
-) -> QuerySet[BenefitSlot]:
-    """For a Subquery of facilities: the facility's slots from `since` on that a booking could take
-    now (not started, a place free, inside the booking window: its day on the branch's calendar at
-    most today + window_days), earliest first.
-
-    On the slots' table, not the relation of bookable items: its unique index (facility, starts_at)
-    is then walked in order and the walk stops at the first free slot, counting places (the
-    engine's app_private.places_taken) of the slots it passes only; through the relation's union
-    PostgreSQL would count the places of every later slot, a year of them, before sorting."""
-    today = local_today(branch.zone)
-    free = (
-        BenefitSlot.objects.alias(
-            local_day=TruncDate("starts_at", tzinfo=branch.zone),
-            taken=Func(Value("slot"), F("id"), function="app_private.places_taken", output_field=IntegerField()),
+def _facilities_with_next_free(branch: Branch, since: datetime.datetime, member_id: uuid.UUID | None) -> list[Facility]:
+    """The branch's facilities, each with its next free slot from `since` (next_free_id and
+    next_free_at, None when there is none) as the engine says (app_private.next_free_slots, by the
+    same rules a booking meets). One query."""
+    return list(
+        Facility.objects.raw(
+            f"""select f.*, n.slot_id as next_free_id, n.starts_at as next_free_at
+            from {Facility._meta.db_table} f
+            left join app_private.next_free_slots(%s, %s, %s) n on n.facility_id = f.id
+            where f.branch_id = %s
+            order by f.name, f.id""",
+            [branch.pk, since, member_id, branch.pk],
         )
-        .filter(facility_id=OuterRef("pk"), starts_at__gte=max(since, now), starts_at__gt=now, taken__lt=F("capacity"))
-        .filter(local_day__lte=ExpressionWrapper(Value(today) + OuterRef("window_days"), output_field=DateField()))
     )
-    if member_id is not None:
-        theirs = BenefitBooking.objects.filter(slot_id=OuterRef("pk"), member_id=member_id)
-        free = free.exclude(Exists(theirs.exclude(status=BookingStatus.CANCELLED)))
-    return free.order_by("starts_at")
 
 
 def facility_grid(
@@ -325,16 +307,7 @@ def facility_grid(
     start, end = local_day_bounds(day, zone)
     # The organization too: the slots' index on (organization, starts_at) finds the day's.
     of_branch = {"organization_id": branch.organization_id, "branch_id": branch.pk}
-    free = _next_free_places(branch, start, now, member_id)
-    facilities = (
-        Facility.objects.filter(branch_id=branch.pk)
-        .annotate(
-            window_days=Coalesce("settings__booking_window_days", FACILITY_DEFAULTS.booking_window_days),
-            next_free_id=Subquery(free.values("id")[:1]),
-            next_free_at=Subquery(free.values("starts_at")[:1]),
-        )
-        .order_by("name", "id")
-    )
+    facilities = _facilities_with_next_free(branch, max(start, now), member_id)
     items = list(
         BookableItem.objects.filter(kind="slot", **of_branch, starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at", "id")
@@ -417,7 +390,7 @@ def _row_time(starts_at: datetime.datetime, zone, labelled: bool) -> str:
 
 
 def _next_free(facility, day: datetime.date, zone, labelled: bool) -> NextFree | None:
-    if facility.next_free_id is None or _facility_state(facility):
+    if facility.next_free_id is None:
         return None
     local = localtime.at(facility.next_free_at, zone)
     if local.date() == day:

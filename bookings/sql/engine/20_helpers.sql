@@ -120,3 +120,36 @@ begin
     return case p_code when 'full' then 'capacity' when 'entitlement_used_up' then 'entitlement' end;
 end
 $$;
+
+-- The booking window: an item whose day on its branch's calendar is more than `window_days` after
+-- today's there opens later. As the first instant past the window (the start of that next day), so
+-- that "inside the window" is a bound on starts_at; no window (classes) is no bound.
+create or replace function app_private.booking_window_end(p_time_zone text, p_window_days integer)
+    returns timestamptz
+    language plpgsql stable
+    set search_path = ''
+as $$
+begin
+    if p_window_days is null then
+        return 'infinity';
+    end if;
+    return ((now() at time zone p_time_zone)::date + p_window_days + 1)::timestamp at time zone p_time_zone;
+end
+$$;
+
+-- A member's live booking of an item (one not cancelled; the engine allows one), but for the
+-- booking being judged.
+create or replace function app_private.has_live_booking(
+    p_kind text, p_item_id uuid, p_member_id uuid, p_ignore_booking uuid default null
+) returns boolean
+    language plpgsql stable
+    set search_path = ''
+as $$
+begin
+    return exists (
+        select from app_private.item_bookings b
+        where b.kind = p_kind and b.item_id = p_item_id and b.member_id = p_member_id
+          and b.status <> 'cancelled' and b.id is distinct from p_ignore_booking
+    );
+end
+$$;

@@ -35,17 +35,12 @@ begin
     if item.starts_at <= now() then
         return query select 'started', r.sqlstate, r.message, false from app_private.refusal('started') r;
     end if;
-    if item.window_days is not null
-       and local_start::date > (now() at time zone item.time_zone)::date + item.window_days then
+    if item.starts_at >= app_private.booking_window_end(item.time_zone, item.window_days) then
         return query select 'outside_window', r.sqlstate, r.message, false
             from app_private.refusal('outside_window', '',
                 array[item.window_days::text, to_char(local_start::date - item.window_days, 'Dy DD Mon')]) r;
     end if;
-    if exists (
-        select from app_private.item_bookings b
-        where b.kind = p_kind and b.item_id = p_item_id and b.member_id = p_member_id
-          and b.status <> 'cancelled' and b.id is distinct from p_ignore_booking
-    ) then
+    if app_private.has_live_booking(p_kind, p_item_id, p_member_id, p_ignore_booking) then
         return query select 'already_booked', r.sqlstate, r.message, false from app_private.refusal('already_booked') r;
     end if;
     select b.title || ' at ' || to_char(b.starts_at at time zone item.time_zone, 'HH24:MI') into clash
@@ -71,5 +66,36 @@ begin
         return query select 'full', r.sqlstate, r.message, true
             from app_private.refusal('full', '', array[app_private.n_of_m(taken, item.capacity)]) r;
     end if;
+end
+$$;
+
+-- Each recovery facility's next free slot from a moment: the first a booking could take now (the
+-- rules above: not started, not closed, inside the booking window, a place free, and, for a
+-- member, not theirs already). One row per facility of the branch that has one.
+-- Each facility's slots are walked in starts_at order (the slots' index on (facility, starts_at))
+-- and the walk stops at the first free one, so places are counted only for the slots it passes.
+create or replace function app_private.next_free_slots(p_branch_id uuid, p_since timestamptz, p_member_id uuid default null)
+    returns table (facility_id uuid, slot_id uuid, starts_at timestamptz)
+    language plpgsql stable
+    set search_path = ''
+as $$
+begin
+    return query
+    select f.id, free.id, free.starts_at
+    from public.facilities f
+    cross join lateral (
+        select i.id, i.starts_at
+        from app_private.bookable_items i
+        where i.kind = 'slot' and i.facility_id = f.id
+          and i.starts_at >= p_since
+          and i.starts_at > now()  -- not started
+          and i.closed_reason is null
+          and i.starts_at < app_private.booking_window_end(i.time_zone, i.window_days)
+          and i.places_taken < i.capacity
+          and (p_member_id is null or not app_private.has_live_booking('slot', i.id, p_member_id))
+        order by i.starts_at
+        limit 1
+    ) free
+    where f.branch_id = p_branch_id;
 end
 $$;
