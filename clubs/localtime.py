@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 Zone = zoneinfo.ZoneInfo | str
 
 DAY = "D j M Y"  # Tue 1 Dec 2026
-TIME = "H:i"  # 18:00
+CLOCK = "%H:%M"  # 18:00, the same in every language: no format lookup, which pages of many rows feel
 
 
 def zone_of(zone_or_branch) -> zoneinfo.ZoneInfo:
@@ -48,22 +48,22 @@ def zone_label(local: datetime.datetime) -> str:
 
 def local_time(instant: datetime.datetime, zone: Zone) -> str:
     """18:00"""
-    return formats.date_format(at(instant, zone), TIME)
+    return at(instant, zone).strftime(CLOCK)
 
 
 def local_datetime(instant: datetime.datetime, zone: Zone) -> str:
     """Tue 1 Dec 2026, 18:00 EST"""
     local = at(instant, zone)
-    return f"{formats.date_format(local, DAY)}, {formats.date_format(local, TIME)} {zone_label(local)}"
+    return f"{formats.date_format(local, DAY)}, {local.strftime(CLOCK)} {zone_label(local)}"
 
 
 def local_range(start: datetime.datetime, end: datetime.datetime, zone: Zone) -> str:
     """Tue 1 Dec 2026, 18:00–18:30 EST; the end's day is named when it is another day."""
     local_start, local_end = at(start, zone), at(end, zone)
-    start_text = f"{formats.date_format(local_start, DAY)}, {formats.date_format(local_start, TIME)}"
+    start_text = f"{formats.date_format(local_start, DAY)}, {local_start.strftime(CLOCK)}"
     if zone_label(local_start) != zone_label(local_end):  # across a change of the clocks
         start_text = f"{start_text} {zone_label(local_start)}"
-    end_text = formats.date_format(local_end, TIME)
+    end_text = local_end.strftime(CLOCK)
     if local_end.date() != local_start.date():
         end_text = f"{formats.date_format(local_end, DAY)}, {end_text}"
     return f"{start_text}–{end_text} {zone_label(local_end)}"

@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 
 from clubs import localtime
 from desk.access import desk_branch, desk_branches, may_book, require_desk
-from desk.pages import render_page, render_partial
+from desk.pages import RowLinks, render_page, render_partial
 from desk.selectors import ItemState, arriving_next, day_timeline, needs_attention
 
 
@@ -44,6 +44,7 @@ def _panels(request, *, remember: bool) -> dict:
         "attention": needs_attention(branch=branch, day=day, now=now, timeline=timeline),
         "may_book": may_book(request.user),
         "refresh_seconds": settings.DESK_REFRESH_SECONDS,
+        "links": RowLinks.reversed(),
     }
 
 

@@ -158,3 +158,15 @@ def test_a_refresh_shows_its_branch_without_changing_the_remembered_one(desk, at
     panels = front_desk_client.get(PANELS, {"branch": other.pk}, HTTP_HX_REQUEST="true").content.decode()
     assert "Pilates" not in panels
     assert DeskBranch.objects.get(user=front_desk).branch_id == desk.branch.pk
+
+
+def test_the_rows_link_where_reverse_would(desk, at_10_20, front_desk_client):
+    from bookings.models import ClassBooking
+
+    page = front_desk_client.get(TODAY, {"branch": desk.branch.pk}).content.decode()
+    dan = desk.members["Dan"]
+    pilates = ClassBooking.objects.get(scheduled_class=desk.pilates, member=dan)
+    assert f'href="{reverse("admin:desk_member", args=[dan.pk])}"' in page
+    assert f'href="{reverse("admin:desk_roster", args=["class", desk.pilates.pk])}"' in page
+    action = reverse("admin:desk_booking_action", args=["check-in"])
+    assert f'action="{action}" hx-post="{action}"' in page and f'id="arriving-{pilates.pk}"' in page
