@@ -56,6 +56,7 @@ class AddPanel:
 
     query: str = ""
     candidates: list[Candidate] = field(default_factory=list)
+    item_full: bool = False  # choosing a candidate puts them on the waitlist (the engine books a place if one frees)
     member: Member | None = None  # the member a booking was tried for
     refusals: list[Refusal] = field(default_factory=list)  # every reason the engine gives
     not_booked: str = ""  # a refusal the reasons do not list (the engine's own, or an unknown member)
@@ -82,10 +83,12 @@ def _roster(kind: str, item_id: uuid.UUID) -> Roster:
 
 
 def _item(kind: str, item_id: uuid.UUID) -> BookableItem:
-    """The item without its count of places (the add box needs none): one light query."""
+    """The item with what the add box needs (whether it is full): one query."""
     item = (
         BookableItem.objects.filter(kind=_kind(kind), pk=item_id)
-        .only("kind", "id", "organization_id", "branch_id", "time_zone", "title", "starts_at")
+        .only(
+            "kind", "id", "organization_id", "branch_id", "time_zone", "title", "starts_at", "capacity", "places_taken"
+        )
         .first()
     )
     if item is None:
@@ -143,7 +146,8 @@ def roster_page(request, kind: str, item_id: uuid.UUID):
     query = search_text(request.GET.get("q", ""))
     may_add = request.user.has_perm(ADD_PERMISSIONS[kind])
     # ?q= is the add box's search without JavaScript
-    return _page(request, board, AddPanel(query=query, candidates=_candidates(board.item, query) if may_add else []))
+    candidates = _candidates(board.item, query) if may_add else []
+    return _page(request, board, AddPanel(query=query, candidates=candidates, item_full=board.item.is_full))
 
 
 def live(request, kind: str, item_id: uuid.UUID):
@@ -172,7 +176,7 @@ def members(request, kind: str, item_id: uuid.UUID):
     return render_partial(
         request,
         "admin/desk/roster_members.html",
-        add=AddPanel(query=query, candidates=_candidates(item, query)),
+        add=AddPanel(query=query, candidates=_candidates(item, query), item_full=item.is_full),
         kind=item.kind,
         item_id=item.pk,
     )

@@ -302,6 +302,21 @@ def test_the_search_finds_members_of_the_items_organization_and_says_who_is_book
     assert 'aria-label="Book Dan Evans, member H004"' in page  # his booking of it was cancelled
 
 
+def test_the_search_of_a_full_item_offers_the_waitlist_not_a_booking(desk, at_10_20, front_desk_client):
+    full = a_class(desk.branch, "Full flow", at(18), 60, capacity=1)
+    book(full, desk.members["Ava"], CLASS)
+    html = front_desk_client.get(roster_url(full, view="desk_roster_members"), {"q": "clark"}, **HTMX).content.decode()
+    assert "Full: a member chosen here joins the waitlist." in html
+    assert 'aria-label="Put Eve Clark, member H005, on the waitlist"' in html
+    assert '<span class="roster-book">Join waitlist</span>' in html and ">Book<" not in html
+    assert '<input type="hidden" name="waitlist" value="1">' in html
+    # the same without JavaScript; and an item with places left books
+    assert "Join waitlist" in front_desk_client.get(roster_url(full), {"q": "clark"}).content.decode()
+    html = front_desk_client.get(roster_url(desk.barre, view="desk_roster_members"), {"q": "clark"}, **HTMX)
+    html = html.content.decode()
+    assert '<span class="roster-book">Book</span>' in html and 'name="waitlist"' not in html and "Full:" not in html
+
+
 def test_adding_a_member_books_them_through_the_engine_as_the_desk(desk, at_10_20, front_desk, front_desk_client):
     evening = a_class(desk.branch, "Evening flow", at(18), 60, capacity=5)
     answer = add(front_desk_client, evening, desk.members["Eve"])

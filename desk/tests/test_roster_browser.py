@@ -86,15 +86,19 @@ def test_the_front_desk_adds_a_member_to_a_full_class_through_the_waitlist(brows
     browser.get(live_url + reverse("admin:desk_roster", args=[CLASS, full.pk]))
     waits_for(browser, ".roster-head", "1 of 1 booked")
     assert f"{day:%a} {day.day} {day:%b %Y}, 18:30–19:15 {localtime.zone_label(evening)}" in page.text()
-    browser.find_element(By.ID, "roster-q").send_keys("maya")
+    box = browser.find_element(By.ID, "roster-q")
+    box.send_keys("maya")
     waits_for(browser, "#roster-add-results", "Maya Ortiz")
     page.shot("member-found")
-    browser.find_element(By.CSS_SELECTOR, 'button[aria-label="Book Maya Ortiz, member H010"]').click()
-    waits_for(browser, "#roster-add", "Full: 1 of 1 places taken. The member can join the waitlist.")
-    page.shot("refused-full")
-    join = browser.find_element(By.XPATH, "//button[normalize-space()='Join the waitlist']")
-    assert browser.switch_to.active_element == join  # Enter joins: the keyboard is already there
-    join.click()
+    # the keyboard alone: Down to the member, Up back to the box, Down again, Enter
+    box.send_keys(Keys.ARROW_DOWN)
+    candidate = browser.switch_to.active_element
+    assert candidate.get_attribute("aria-label") == "Put Maya Ortiz, member H010, on the waitlist"
+    assert "Join waitlist" in candidate.text  # full: the label does not promise a place
+    candidate.send_keys(Keys.ARROW_UP)
+    assert browser.switch_to.active_element == box
+    box.send_keys(Keys.ARROW_DOWN)
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
     waits_for(browser, "#roster-add", "Maya Ortiz is on the waitlist for Evening barre at 18:30.")
     waits_for(browser, ".roster-waitlist", "Maya Ortiz")
     page.shot("on-the-waitlist")
