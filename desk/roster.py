@@ -48,6 +48,7 @@ class Candidate:
 
     match: MemberMatch
     on_roster: str  # "Confirmed", "Waitlisted", ... or ""
+    override_url: str = ""  # the item is full: a manager may book beyond capacity in the booking flow
 
 
 @dataclass(frozen=True)
@@ -101,18 +102,30 @@ def _require_add(request, kind: str) -> None:
         raise PermissionDenied
 
 
-def _candidates(item: BookableItem, query: str) -> list[Candidate]:
+def _override_url(item: BookableItem, member_id: uuid.UUID) -> str:
+    """The booking flow's confirmation for this member and item, where a manager sets reasons aside."""
+    day = localtime.at(item.starts_at, item.time_zone).date().isoformat()
+    state = {"member": member_id, "kind": item.kind, "branch": item.branch_id, "date": day, "item": item.pk}
+    return f"{reverse('admin:bookings_concierge_confirm')}?{urlencode(state)}"
+
+
+def _candidates(request, item: BookableItem, query: str) -> list[Candidate]:
     """Members of the item's organization matching `query`, each with their live booking of the
-    item: two queries."""
+    item (and, the item full, a manager's way past it): two queries."""
     if len(query) < MIN_LENGTH:
         return []
+    overriding = item.is_full and request.user.has_perm(OVERRIDE_PERMISSION)
     matches = [m for m in member_search(query, limit=SEARCHED) if m.organization_id == item.organization_id][:RESULTS]
     booked = dict(
         ItemBooking.objects.filter(kind=item.kind, item_id=item.pk, member_id__in=[m.id for m in matches])
         .exclude(status=BookingStatus.CANCELLED)
         .values_list("member_id", "status")
     )
-    return [Candidate(m, BookingStatus(booked[m.id]).label if m.id in booked else "") for m in matches]
+    return [
+        Candidate(m, BookingStatus(booked[m.id]).label) if m.id in booked
+        else Candidate(m, "", _override_url(item, m.id) if overriding else "")
+        for m in matches
+    ]  # fmt: skip
 
 
 def _page(request, board: Roster, add: AddPanel):
@@ -146,7 +159,7 @@ def roster_page(request, kind: str, item_id: uuid.UUID):
     query = search_text(request.GET.get("q", ""))
     may_add = request.user.has_perm(ADD_PERMISSIONS[kind])
     # ?q= is the add box's search without JavaScript
-    candidates = _candidates(board.item, query) if may_add else []
+    candidates = _candidates(request, board.item, query) if may_add else []
     return _page(request, board, AddPanel(query=query, candidates=candidates, item_full=board.item.is_full))
 
 
@@ -176,7 +189,7 @@ def members(request, kind: str, item_id: uuid.UUID):
     return render_partial(
         request,
         "admin/desk/roster_members.html",
-        add=AddPanel(query=query, candidates=_candidates(item, query), item_full=item.is_full),
+        add=AddPanel(query=query, candidates=_candidates(request, item, query), item_full=item.is_full),
         kind=item.kind,
         item_id=item.pk,
     )
@@ -188,17 +201,12 @@ def _tried(request, item: BookableItem, member: Member, refusal: RuleViolation, 
     may_override = request.user.has_perm(OVERRIDE_PERMISSION)
     verdict = booking_verdict(refusals, waitlist=waitlist, may_override=may_override)
     listed = refusal.code in {reason.code for reason in refusals}
-    override_url = ""
-    if verdict.needs_override:
-        day = localtime.at(item.starts_at, item.time_zone).date().isoformat()
-        state = {"member": member.pk, "kind": item.kind, "branch": item.branch_id, "date": day, "item": item.pk}
-        override_url = f"{reverse('admin:bookings_concierge_confirm')}?{urlencode(state)}"
     return AddPanel(
         member=member,
         refusals=refusals,
         not_booked="" if listed else refusal.message,
         waitlist_offered=verdict.waitlist_instead,
-        override_url=override_url,
+        override_url=_override_url(item, member.pk) if verdict.needs_override else "",
     )
 
 

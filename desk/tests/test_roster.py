@@ -315,6 +315,20 @@ def test_the_search_of_a_full_item_offers_the_waitlist_not_a_booking(desk, at_10
     html = front_desk_client.get(roster_url(desk.barre, view="desk_roster_members"), {"q": "clark"}, **HTMX)
     html = html.content.decode()
     assert '<span class="roster-book">Book</span>' in html and 'name="waitlist"' not in html and "Full:" not in html
+    assert "beyond capacity" not in html  # the front desk may not override
+
+
+def test_a_manager_searching_a_full_item_may_book_beyond_capacity_in_the_booking_flow(desk, at_10_20, manager_client):
+    full = a_class(desk.branch, "Full flow", at(18), 60, capacity=1)
+    book(full, desk.members["Ava"], CLASS)
+    html = manager_client.get(roster_url(full, view="desk_roster_members"), {"q": "clark"}, **HTMX).content.decode()
+    link = re.search(r'href="([^"]+)">Book Eve beyond capacity \(override\)…', html).group(1).replace("&amp;", "&")
+    assert urlparse(link).path == reverse("admin:bookings_concierge_confirm")
+    assert parse_qs(urlparse(link).query)["member"] == [str(desk.members["Eve"].pk)]
+    assert parse_qs(urlparse(link).query)["item"] == [str(full.pk)]
+    assert "Join waitlist" in html  # the waitlist stays the one-click choice
+    html = manager_client.get(roster_url(desk.barre, view="desk_roster_members"), {"q": "clark"}, **HTMX)
+    assert "beyond capacity" not in html.content.decode()  # places left: nothing to override
 
 
 def test_adding_a_member_books_them_through_the_engine_as_the_desk(desk, at_10_20, front_desk, front_desk_client):
