@@ -83,9 +83,8 @@ def test_a_front_desk_morning(browser, live_url, front_desk, morning):
     browser.find_element(By.CSS_SELECTOR, ".today-arriving").find_element(By.LINK_TEXT, "Barre").click()
     browser.find_element(By.ID, "roster-q").send_keys("omar")
     waits_for(browser, "#roster-add-results", "Omar Haddad")
-    page.press('button[aria-label="Book Omar Haddad, member H011"]')
-    waits_for(browser, "#roster-add", "Full: 1 of 1 places taken. The member can join the waitlist.")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Join the waitlist']").click()
+    page.press('button[aria-label="Put Omar Haddad, member H011, on the waitlist"]')
+    waits_for(browser, "#roster-add", "Omar Haddad is on the waitlist for Barre at")
     waits_for(browser, ".roster-waitlist", "Omar Haddad")
     page.shot("waitlisted")
     assert ClassBooking.objects.get(scheduled_class=barre, member=people["omar"]).status == "waitlisted"
