@@ -165,7 +165,7 @@ class BookingAdmin(admin.ModelAdmin):
     def override_badge(self, booking: Booking) -> str:
         if not booking.capacity_override:
             return ""
-        title = f"{booking.get_override_reason_code_display()}: {booking.override_reason}"
+        title = booking.override_description
         places = booking.places_when_overridden
         suffix = f" {places}" if places else ""
         return format_html('<span class="override-badge" title="{}">Override{}</span>', title, suffix)
