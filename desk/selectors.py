@@ -29,7 +29,11 @@ from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
 from facilities.models import Facility
 
-ARRIVING_WITHIN = datetime.timedelta(minutes=60)
+# The engine's set_attendance opens check-in this long before the start, and a no-show at the
+# start: the desk offers each button from then (the engine still decides, and says why).
+CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=CHECK_IN_OPENS_MINUTES_BEFORE)
+# Arriving next: whoever can be checked in now.
+ARRIVING_WITHIN = CHECK_IN_OPENS_BEFORE
 # A confirmed member stays in "arriving next" until this long after their item's start: a late
 # member at the counter is still checked in there in one click. From the start they are also a
 # no-show candidate in "needs attention"; after the grace, only there.
@@ -304,9 +308,6 @@ def needs_attention(
     )
 
 
-# The engine's set_attendance opens check-in this long before the start, and a no-show at the
-# start: the roster offers each button from then (the engine still decides, and says why).
-CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=CHECK_IN_OPENS_MINUTES_BEFORE)
 
 
 def check_in_is_open(*, starts_at: datetime.datetime, now: datetime.datetime) -> bool:
