@@ -5,8 +5,9 @@ from config.sql import run_frozen_sql
 
 class Migration(migrations.Migration):
     """The next free slot of each facility (app_private.next_free_slots, the facility grid's) comes
-    from the engine, by the rules' own window and live-booking helpers (booking_window_end,
-    has_live_booking), which booking_refusals now calls too. Reversing reinstalls 0015's engine."""
+    from the engine, by the rules' own helpers for the window, a live booking and a clash
+    (booking_window_end, has_live_booking, member_clash), which booking_refusals now calls too.
+    Reversing reinstalls 0015's engine."""
 
     dependencies = [("bookings", "0015_check_in_window_from_models")]
 

@@ -153,3 +153,25 @@ begin
     );
 end
 $$;
+
+-- The member's confirmed booking of another item at an overlapping time, if any, in words
+-- ("Yoga at 10:00", on the item's branch's clock), but for the booking being judged.
+create or replace function app_private.member_clash(
+    p_member_id uuid, p_item app_private.bookable_items, p_ignore_booking uuid default null
+) returns text
+    language plpgsql stable
+    set search_path = ''
+as $$
+declare
+    clash text;
+begin
+    select b.title || ' at ' || to_char(b.starts_at at time zone p_item.time_zone, 'HH24:MI') into clash
+    from app_private.item_bookings b
+    where b.member_id = p_member_id and b.status = 'confirmed' and b.id is distinct from p_ignore_booking
+      and b.starts_at < p_item.ends_at and b.ends_at > p_item.starts_at
+      and not (b.kind = p_item.kind and b.item_id = p_item.id)
+    order by b.starts_at
+    limit 1;
+    return clash;
+end
+$$;

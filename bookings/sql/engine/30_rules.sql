@@ -43,13 +43,7 @@ begin
     if app_private.has_live_booking(p_kind, p_item_id, p_member_id, p_ignore_booking) then
         return query select 'already_booked', r.sqlstate, r.message, false from app_private.refusal('already_booked') r;
     end if;
-    select b.title || ' at ' || to_char(b.starts_at at time zone item.time_zone, 'HH24:MI') into clash
-    from app_private.item_bookings b
-    where b.member_id = p_member_id and b.status = 'confirmed' and b.id is distinct from p_ignore_booking
-      and b.starts_at < item.ends_at and b.ends_at > item.starts_at
-      and not (b.kind = p_kind and b.item_id = p_item_id)
-    order by b.starts_at
-    limit 1;
+    clash := app_private.member_clash(p_member_id, item, p_ignore_booking);
     if clash is not null then
         return query select 'overlapping', r.sqlstate, r.message, false
             from app_private.refusal('overlapping', '', array[clash]) r;
@@ -71,31 +65,44 @@ $$;
 
 -- Each recovery facility's next free slot from a moment: the first a booking could take now (the
 -- rules above: not started, not closed, inside the booking window, a place free, and, for a
--- member, not theirs already). One row per facility of the branch that has one.
--- Each facility's slots are walked in starts_at order (the slots' index on (facility, starts_at))
--- and the walk stops at the first free one, so places are counted only for the slots it passes.
+-- member, not theirs already and not at the time of another of theirs). One row per facility of the branch that has one.
+-- A loop, not one query: each facility's slots are walked in starts_at order and the walk stops at
+-- the first free one (or the window's end), so each slot it passes is judged alone, as a booking
+-- of it would be. On the slots' table, whose index on (facility, starts_at) gives the order: through
+-- the relation of bookable items (a join) the planner reads and judges every later slot, then sorts
+-- (0.8 s at a year of slots).
 create or replace function app_private.next_free_slots(p_branch_id uuid, p_since timestamptz, p_member_id uuid default null)
     returns table (facility_id uuid, slot_id uuid, starts_at timestamptz)
     language plpgsql stable
     set search_path = ''
 as $$
+declare
+    facility record;
+    slot record;
+    item app_private.bookable_items;
+    -- An explicit cursor, which PL/pgSQL plans for its first rows.
+    slots cursor (p_facility_id uuid) for
+        select s.id, s.starts_at from public.benefit_slots s
+        where s.facility_id = p_facility_id and s.starts_at >= p_since
+          and s.starts_at > now()  -- not started
+        order by s.starts_at;
 begin
-    return query
-    select f.id, free.id, free.starts_at
-    from public.facilities f
-    cross join lateral (
-        select i.id, i.starts_at
-        from app_private.bookable_items i
-        where i.kind = 'slot' and i.facility_id = f.id
-          and i.starts_at >= p_since
-          and i.starts_at > now()  -- not started
-          and i.closed_reason is null
-          and i.starts_at < app_private.booking_window_end(i.time_zone, i.window_days)
-          and i.places_taken < i.capacity
-          and (p_member_id is null or not app_private.has_live_booking('slot', i.id, p_member_id))
-        order by i.starts_at
-        limit 1
-    ) free
-    where f.branch_id = p_branch_id;
+    for facility in select f.id from public.facilities f where f.branch_id = p_branch_id loop
+        for slot in slots(facility.id) loop
+            item := app_private.booking_item('slot', slot.id);
+            -- closed: the facility, so every later slot too
+            exit when item.closed_reason is not null
+                or item.starts_at >= app_private.booking_window_end(item.time_zone, item.window_days);
+            if app_private.places_taken('slot', item.id) < item.capacity
+               and (p_member_id is null or (not app_private.has_live_booking('slot', item.id, p_member_id)
+                                           and app_private.member_clash(p_member_id, item) is null)) then
+                facility_id := facility.id;
+                slot_id := item.id;
+                starts_at := item.starts_at;
+                return next;
+                exit;
+            end if;
+        end loop;
+    end loop;
 end
 $$;
