@@ -449,9 +449,15 @@ def grid_table(
         state = format_html(
             '<{tag} class="grid-state">{}</{tag}>', cell.text, tag="strong" if cell.state == GridState.FULL else "span"
         )
+        # the engine would refuse it as overlapping: said, not offered
+        clashes = bool(cell.clash) and cell.state in (GridState.FREE, GridState.FULL)
         if cell.member_status:
             inside = format_html(
                 '<span class="grid-state">Already booked</span> <span class="grid-why">({})</span>', cell.member_status
+            )
+        elif clashes:
+            inside = format_html(
+                '<span class="grid-state">Clashes with</span> <span class="grid-why">{}</span>', cell.clash
             )
         elif bookable and cell.state == GridState.FREE:
             inside = format_html(
@@ -479,7 +485,7 @@ def grid_table(
             inside = state + format_html(' <span class="grid-why">{}</span>', cell.closed_reason)
         else:
             inside = state
-        theirs = " cell-theirs" if cell.member_status else ""
+        theirs = " cell-theirs" if cell.member_status else " cell-clash" if clashes else ""
         return format_html('<td class="grid-cell cell-{}{}" title="{}">{}</td>', cell.state, theirs, cell.label, inside)
 
     return GridTable(

@@ -200,6 +200,9 @@ class GridCell:
     places: str  # "3 of 4 left", "4 of 4 taken"
     closed_reason: str  # "under maintenance", "closed", or ""
     member_status: str  # the chosen member's own booking of it ("confirmed", "waitlisted"), or ""
+    clash: (
+        str  # the chosen member's confirmed booking of another item at an overlapping time ("Yoga 10:00–11:00"), or ""
+    )
 
     @property
     def label(self) -> str:
@@ -346,16 +349,26 @@ def facility_grid(
         for facility in facilities
         if facility.is_active or facility.pk in by_facility
     ]
+    member_day = _member_day(member_id, start, end) if member_id else []
     return FacilityGrid(
         day=day,
         zone_label=localtime.day_label(day, zone),
         columns=columns,
-        rows=_grid_rows(items, columns, counts, now=now, zone=zone, labelled=labelled),
-        member_day=_member_day(member_id, start, end) if member_id else [],
+        rows=_grid_rows(items, columns, counts, member_day, now=now, zone=zone, labelled=labelled),
+        member_day=[booking.text for booking in member_day],
     )
 
 
-def _grid_rows(items: list, columns: list[GridColumn], counts: dict, *, now, zone, labelled: bool) -> list[GridRow]:
+def _grid_rows(
+    items: list,
+    columns: list[GridColumn],
+    counts: dict,
+    member_day: list[MemberDayBooking],
+    *,
+    now,
+    zone,
+    labelled: bool,
+) -> list[GridRow]:
     """A row per start time, earliest first (`items` are), a cell per column."""
     place = {column.facility_id: index for index, column in enumerate(columns)}
     # Facilities share start and end times: each is read off the clock once.
@@ -376,6 +389,17 @@ def _grid_rows(items: list, columns: list[GridColumn], counts: dict, *, now, zon
             places=places_text(taken, item.capacity),
             closed_reason=column.closed_reason or (item.closed_reason or ""),
             member_status=BookingStatus(count["own"]).label.lower() if count.get("own") else "",
+            # the engine's "overlapping" rule: another item's confirmed booking that overlaps
+            clash=next(
+                (
+                    booking.text
+                    for booking in member_day
+                    if booking.item_id != item.id
+                    and booking.starts_at < item.ends_at
+                    and booking.ends_at > item.starts_at
+                ),
+                "",
+            ),
         )
         ends[item.starts_at] = max(ends.get(item.starts_at, item.ends_at), item.ends_at)
     return [
@@ -400,12 +424,26 @@ def _next_free(facility, day: datetime.date, zone, labelled: bool) -> NextFree |
     return NextFree(item_id=facility.next_free_id, day=local.date(), when=when)
 
 
-def _member_day(member_id: uuid.UUID, start: datetime.datetime, end: datetime.datetime) -> list[str]:
-    """What the member has booked that day, of every kind, on each item's branch's clock: one query."""
+@dataclass(frozen=True)
+class MemberDayBooking:
+    item_id: uuid.UUID
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    text: str  # "Yoga 10:00–11:00" on the item's branch's clock
+
+
+def _member_day(member_id: uuid.UUID, start: datetime.datetime, end: datetime.datetime) -> list[MemberDayBooking]:
+    """What the member has booked (confirmed) that day, of every kind, earliest first: one query.
+    Those overlapping the day, so that one over midnight clashes with the day's first slots too."""
     bookings = ItemBooking.objects.filter(
-        member_id=member_id, status=BookingStatus.CONFIRMED, starts_at__gte=start, starts_at__lt=end
+        member_id=member_id, status=BookingStatus.CONFIRMED, starts_at__lt=end, ends_at__gt=start
     ).order_by("starts_at", "title")
     return [
-        f"{booking.title} {localtime.time_range(booking.starts_at, booking.ends_at, booking.time_zone)}"
-        for booking in bookings.only("title", "starts_at", "ends_at", "time_zone")
+        MemberDayBooking(
+            item_id=booking.item_id,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            text=f"{booking.title} {localtime.time_range(booking.starts_at, booking.ends_at, booking.time_zone)}",
+        )
+        for booking in bookings.only("item_id", "title", "starts_at", "ends_at", "time_zone")
     ]

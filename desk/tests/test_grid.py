@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from bookings.selectors import facility_grid
 from bookings.tests.test_services import book
+from classes.tests.factories import ScheduledClassFactory
 from clubs.tests.factories import BranchFactory
 from config.tests.clock import interesting_day, local
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
@@ -157,6 +158,37 @@ def test_a_chosen_members_own_bookings_are_marked_and_not_their_next_free_place(
     assert (theirs.text, theirs.member_status) == ("Full", "confirmed")
     assert grid.columns[1].next_free.item_id == harbourfront.sauna[5].pk
     assert grid.member_day == ["Sauna 11:00–11:30"]
+
+
+def test_cells_that_clash_with_the_members_own_bookings_say_so_and_offer_nothing(
+    front_desk_client, harbourfront, at_10_20, django_assert_num_queries
+):
+    member = harbourfront.member
+    book(harbourfront.sauna[4], member)  # 11:00–11:30
+    params = {"branch": harbourfront.branch.pk, "date": DAY.isoformat(), "member": member.pk}
+    page(front_desk_client, **params)  # the first request reads the session and the user's permissions
+    with CaptureQueriesContext(connection) as one_booking:
+        page(front_desk_client, **params)
+    yoga = ScheduledClassFactory(branch=harbourfront.branch, title="Yoga", starts_at=at(11, 40), ends_at=at(12, 40))
+    book(yoga, member, kind="class")
+    with django_assert_num_queries(4):  # as without a clash: the member's day is read anyway
+        grid = facility_grid(branch=harbourfront.branch, day=DAY, member_id=member.pk)
+    plunge_11, sauna_1130 = grid.rows[5].cells[0], grid.rows[6].cells[1]
+    assert (plunge_11.item_id, plunge_11.clash) == (harbourfront.plunge[2].pk, "Sauna 11:00–11:30")
+    assert (sauna_1130.item_id, sauna_1130.clash) == (harbourfront.sauna[5].pk, "Yoga 11:40–12:40")
+    assert grid.rows[5].cells[1].clash == ""  # their own booking: "Already booked", not a clash
+    assert grid.rows[4].cells[0].clash == ""  # the plunge at 10:45–11:00 only touches it
+    with CaptureQueriesContext(connection) as two_bookings:
+        text = page(front_desk_client, **params)
+    assert len(two_bookings) == len(one_booking)
+    assert (
+        'cell-clash" title="Cold plunge, 11:00–11:15: 1 of 1 left"><span class="grid-state">Clashes with</span>' in text
+    )
+    assert '<span class="grid-why">Sauna 11:00–11:30</span>' in text
+    assert "cell-closed cell-clash" not in text  # the steam room is closed anyway: said so, not the clash
+    assert '<span class="grid-why">Yoga 11:40–12:40</span>' in text
+    for clashing in (harbourfront.plunge[2], harbourfront.sauna[5]):
+        assert f"item={clashing.pk}" not in text.split('class="facility-grid"')[1]
 
 
 @pytest.mark.parametrize(
