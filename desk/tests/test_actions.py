@@ -149,6 +149,6 @@ def test_a_second_click_says_how_things_are(front_desk_client, booking):
     assert AuditLog.objects.filter(entity_id=str(booking.pk), action__startswith="booking.").count() == 3
 
 
-def test_a_button_is_disabled_while_its_click_is_on_its_way(front_desk_client, booking):
+def test_a_second_click_while_the_first_is_on_its_way_is_dropped(front_desk_client, booking):
     page = front_desk_client.get(reverse("admin:desk_today")).content.decode()
-    assert 'hx-disabled-elt="find button"' in page
+    assert 'hx-sync="this:drop"' in page

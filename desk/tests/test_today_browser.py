@@ -6,6 +6,7 @@ Screenshots under artifacts/browser/today-*/."""
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 from django.utils import timezone
@@ -124,3 +125,23 @@ def test_a_no_show_is_undone_from_its_message(browser, live_url, front_desk, bus
     booking.refresh_from_db()
     assert booking.status == "confirmed"
     page.shot("undone")
+
+
+def test_keyboard_only_check_in_keeps_the_focus_through_refreshes(browser, live_url, front_desk, busy_morning):
+    from selenium.webdriver.common.keys import Keys
+
+    with_password(front_desk)
+    page = Page(browser, live_url, "today-keyboard")
+    page.login(front_desk.username)
+    for _ in range(40):  # Tab through the page to Dan's check-in
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        if browser.switch_to.active_element.get_attribute("aria-label") == "Check in Dan Evans":
+            break
+    else:
+        raise AssertionError("Tab never reached Dan's check-in")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    # the focus moves to the same booking's Undo, and stays there while the panels refresh
+    wait_for(browser, lambda: browser.switch_to.active_element.get_attribute("aria-label") == "Undo Dan Evans")
+    time.sleep(2.5)  # the fixture refreshes every second
+    assert browser.switch_to.active_element.get_attribute("aria-label") == "Undo Dan Evans"
+    page.shot("focus-on-undo")
