@@ -308,8 +308,6 @@ def needs_attention(
     )
 
 
-
-
 def check_in_is_open(*, starts_at: datetime.datetime, now: datetime.datetime) -> bool:
     """Whether the desk offers Check in for an item starting at `starts_at`: the engine's window,
     nothing more (a closed item included: the engine decides, and says why if it refuses)."""
