@@ -314,7 +314,7 @@ create or replace function app_private.booking_window_end(p_time_zone text, p_wi
 as $$
 begin
     if p_window_days is null then
-        return 'infinity';
+        return 'infinity'::timestamptz;
     end if;
     return ((now() at time zone p_time_zone)::date + p_window_days + 1)::timestamp at time zone p_time_zone;
 end
@@ -440,9 +440,8 @@ create or replace function app_private.next_free_slots(p_branch_id uuid, p_since
 as $$
 declare
     facility record;
-    slot record;
     item app_private.bookable_items;
-    -- An explicit cursor, which PL/pgSQL plans for its first rows.
+    -- An explicit cursor, which PL/pgSQL plans for its first rows (its loop declares `slot`).
     slots cursor (p_facility_id uuid) for
         select s.id, s.starts_at from public.benefit_slots s
         where s.facility_id = p_facility_id and s.starts_at >= p_since

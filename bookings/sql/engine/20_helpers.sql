@@ -131,7 +131,7 @@ create or replace function app_private.booking_window_end(p_time_zone text, p_wi
 as $$
 begin
     if p_window_days is null then
-        return 'infinity';
+        return 'infinity'::timestamptz;
     end if;
     return ((now() at time zone p_time_zone)::date + p_window_days + 1)::timestamp at time zone p_time_zone;
 end
