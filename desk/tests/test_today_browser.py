@@ -133,7 +133,9 @@ def test_keyboard_only_check_in_keeps_the_focus_through_refreshes(browser, live_
     with_password(front_desk)
     page = Page(browser, live_url, "today-keyboard")
     page.login(front_desk.username)
-    for _ in range(40):  # Tab through the page to Dan's check-in
+    browser.find_element(By.TAG_NAME, "body").send_keys("/")  # to the search box, then Tab on
+    assert browser.switch_to.active_element.get_attribute("id") == "desk-search"
+    for _ in range(40):  # Tab through the page to Dan's check-in, through refreshes
         browser.switch_to.active_element.send_keys(Keys.TAB)
         if browser.switch_to.active_element.get_attribute("aria-label") == "Check in Dan Evans":
             break
