@@ -33,17 +33,20 @@ class RowLinks:
     check_in: str
     undo: str
     no_show: str
+    cancel: str
 
     @classmethod
     def reversed(cls) -> RowLinks:
         any_id = uuid.UUID(int=0)
         member = reverse("admin:desk_member", args=[any_id])
         roster = reverse("admin:desk_roster", args=["kind", any_id])
-        action = {name: reverse("admin:desk_booking_action", args=[name]) for name in ("check-in", "undo", "no-show")}
+        actions = ("check-in", "undo", "no-show", "cancel")
+        action = {name: reverse("admin:desk_booking_action", args=[name]) for name in actions}
         return cls(
             member=member.removesuffix(f"{any_id}/"),
             items=roster.removesuffix(f"kind/{any_id}/"),
             check_in=action["check-in"],
             undo=action["undo"],
             no_show=action["no-show"],
+            cancel=action["cancel"],
         )

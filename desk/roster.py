@@ -32,7 +32,7 @@ from clubs import localtime
 from config.errors import RuleViolation
 from desk.access import parse_uuid, require_desk
 from desk.actions import announce
-from desk.pages import render_page, render_partial
+from desk.pages import RowLinks, render_page, render_partial
 from desk.search import MIN_LENGTH, RESULTS
 from desk.selectors import Roster, roster
 from members.models import Member
@@ -150,6 +150,7 @@ def _live_context(request, board: Roster) -> dict:
         "roster_url": reverse("admin:desk_roster", args=[item.kind, item.pk]),
         "live_url": reverse("admin:desk_roster_live", args=[item.kind, item.pk]),
         "refresh_seconds": settings.DESK_REFRESH_SECONDS,
+        "links": RowLinks.reversed(),
     }
 
 
