@@ -1,0 +1,113 @@
+import datetime
+import json
+import uuid
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection
+
+from audit.models import AuditSource
+from audit.services import Actor
+from classes.services import classes_ensure
+from clubs.localtime import local_today
+from clubs.models import Branch
+from config.commands import BAD_ARGUMENTS, FAILED, BaseCommand, day
+from config.errors import RuleViolation
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate the classes of each branch's weekly timetable (cron, next to ensure_slots). "
+        "Safe to run concurrently; a second run creates nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--branch", action="append", type=uuid.UUID, dest="branches", help="A branch id (repeatable)."
+        )
+        parser.add_argument("--start", type=day, help="First day (default: today in each branch's zone).")
+        period = parser.add_mutually_exclusive_group()
+        period.add_argument(
+            "--days", type=int, help=f"How many days (default {settings.SLOT_GENERATION_DAYS}, as ensure_slots)."
+        )
+        period.add_argument("--end", type=day, help="Last day, inclusive.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would be created; change nothing.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the results as JSON.")
+
+    def handle(self, *args, branches, start, days, end, dry_run, as_json, **options):
+        selected = self._branches(branches)
+        # Every branch's period is checked before any branch is changed.
+        periods = [(branch, self._period(branch, start, days, end)) for branch in selected]
+        results, failures = [], 0
+        for branch, (first, last) in periods:
+            try:
+                run = classes_ensure(
+                    branch_id=branch.pk,
+                    start_date=first,
+                    end_date=last,
+                    actor=Actor.system("ensure_classes"),
+                    source=AuditSource.COMMAND,
+                    dry_run=dry_run,
+                )
+            except RuleViolation as refusal:
+                raise CommandError(refusal.message, returncode=BAD_ARGUMENTS) from None  # the same for every branch
+            except DatabaseError as error:
+                if connection.connection is None or not connection.is_usable():
+                    raise  # the connection is lost: so are the other branches
+                failures += 1
+                results.append({"branch": branch.name, "branch_id": str(branch.pk), "error": str(error)})
+                if not as_json:
+                    self.stderr.write(self.style.ERROR(f"{branch.name}: failed: {error}"))
+                continue
+            results.append({"branch": branch.name, **run.as_dict()})
+            if not as_json:
+                verb = "would create" if dry_run else "created"
+                self.stdout.write(
+                    f"{branch.name} ({branch.time_zone}) {run.start_date} to {run.end_date}: "
+                    f"{run.created} classes {verb}, {run.already_present} already present"
+                )
+        self._summary(results, dry_run, as_json)
+        if failures:
+            raise CommandError(f"{failures} of {len(selected)} branches failed", returncode=FAILED)
+
+    def _period(self, branch, start, days, end) -> tuple[datetime.date, datetime.date]:
+        """From --start (default: today at the branch) for --days or to --end; the generator
+        refuses a range backwards or too long."""
+        today = local_today(branch.zone)
+        first = today if start is None else start
+        if first < today:
+            raise CommandError(
+                f"--start {first} is before today at {branch.name} ({today} in {branch.time_zone}): "
+                "its classes would already be over",
+                returncode=BAD_ARGUMENTS,
+            )
+        if end is not None:
+            return first, end
+        days = settings.SLOT_GENERATION_DAYS if days is None else days
+        if days < 1:
+            raise CommandError(f"--days {days} is out of range: give at least 1", returncode=BAD_ARGUMENTS)
+        return first, first + datetime.timedelta(days=days - 1)
+
+    def _branches(self, ids):
+        if not ids:
+            return list(Branch.objects.filter(is_active=True).order_by("name"))
+        found = {branch.pk: branch for branch in Branch.objects.filter(pk__in=ids)}
+        unknown = [str(branch_id) for branch_id in ids if branch_id not in found]
+        if unknown:
+            raise CommandError(f"unknown branch: {', '.join(unknown)}", returncode=BAD_ARGUMENTS)
+        return [found[branch_id] for branch_id in dict.fromkeys(ids)]
+
+    def _summary(self, results: list[dict], dry_run: bool, as_json: bool) -> None:
+        done = [result for result in results if "error" not in result]
+        totals = {key: sum(result[key] for result in done) for key in ("created", "already_present")}
+        if as_json:
+            self.stdout.write(json.dumps({"dry_run": dry_run, "branches": results, "totals": totals}, indent=2))
+            return
+        if not results:
+            self.stdout.write("No active branches: nothing to do. Add a branch in the admin first.")
+            return
+        verb = "would be created" if dry_run else "created"
+        summary = (
+            f"{len(done)} branches: {totals['created']} classes {verb}, {totals['already_present']} already present"
+        )
+        self.stdout.write(self.style.SUCCESS(summary + "."))

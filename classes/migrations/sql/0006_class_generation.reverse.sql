@@ -1,0 +1,1 @@
+drop function if exists app_private.generate_classes(uuid, date, date, text, text, text, text, boolean);
