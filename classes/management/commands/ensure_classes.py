@@ -86,7 +86,12 @@ class Command(BaseCommand):
         days = settings.SLOT_GENERATION_DAYS if days is None else days
         if days < 1:
             raise CommandError(f"--days {days} is out of range: give at least 1", returncode=BAD_ARGUMENTS)
-        return first, first + datetime.timedelta(days=days - 1)
+        try:
+            return first, first + datetime.timedelta(days=days - 1)
+        except OverflowError:
+            raise CommandError(
+                f"--days {days} from {first} runs past the calendar's last day", returncode=BAD_ARGUMENTS
+            ) from None
 
     def _branches(self, ids):
         if not ids:
