@@ -13,6 +13,8 @@ class ScheduledClassAdmin(BranchTimeMixin, ClubModelAdmin):
     list_select_related = ["branch"]
     search_fields = ["title", "instructor"]
     ordering = ["starts_at"]
+    # Which timetable entry and day made the class; empty on a one-off class.
+    readonly_fields = ["timetable_entry", "timetable_date"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(booked_count=places_taken("class"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from audit.models import AuditLog
 from classes.models import ClassTimetableEntry
-from classes.tests.factories import ClassTimetableEntryFactory
+from classes.tests.factories import ClassTimetableEntryFactory, ScheduledClassFactory
 from clubs.tests.admin_forms import form_errors
 from clubs.tests.factories import BranchFactory
 
@@ -82,3 +82,10 @@ def test_a_bad_entry_is_refused_in_words_on_its_field(admin_client, changes, fie
     assert response.status_code == 200
     assert form_errors(response) == {field: [message]}
     assert not ClassTimetableEntry.objects.exists()
+
+
+def test_a_class_page_names_the_timetable_entry_and_day_that_made_it(admin_client):
+    entry = ClassTimetableEntryFactory(title="Dawn spin", weekday=3, starts_at_local=datetime.time(6, 15))
+    made = ScheduledClassFactory(branch=entry.branch, timetable_entry=entry, timetable_date=datetime.date(2027, 1, 6))
+    page = admin_client.get(reverse("admin:classes_scheduledclass_change", args=[made.pk])).content.decode()
+    assert "Dawn spin, Wednesdays at 06:15" in page and "Timetable day (branch time)" in page
