@@ -13,6 +13,7 @@ FRONT_DESK_PERMISSIONS = [
     "facilities.view_benefitsetting",
     "facilities.view_benefitslot",
     "classes.view_scheduledclass",
+    "classes.view_classtimetableentry",
     "bookings.view_benefitbooking",
     "bookings.add_benefitbooking",
     "bookings.change_benefitbooking",
@@ -39,6 +40,8 @@ MANAGER_PERMISSIONS = [
     "facilities.change_benefitsetting",
     "classes.add_scheduledclass",
     "classes.change_scheduledclass",
+    "classes.add_classtimetableentry",
+    "classes.change_classtimetableentry",
     "audit.view_auditlog",
     "audit.export_auditlog",
 ]

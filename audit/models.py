@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     MEMBER_UPDATED = "member.updated", "Member updated"
     MEMBER_DELETED = "member.deleted", "Member deleted"
     MEMBER_NOTE_UPDATED = "member_note.updated", "Staff note updated"
+    CLASSES_GENERATED = "classes.generated", "Classes generated"
     ENTITLEMENT_CREATED = "entitlement.created", "Entitlement created"
     ENTITLEMENT_UPDATED = "entitlement.updated", "Entitlement updated"
     ENTITLEMENT_DELETED = "entitlement.deleted", "Entitlement deleted"

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from audit.tests.factories import AuditLogFactory
 from bookings.tests.factories import BenefitBookingFactory, ClassBookingFactory
-from classes.models import ScheduledClass
-from classes.tests.factories import ScheduledClassFactory
+from classes.models import ClassTimetableEntry, ScheduledClass
+from classes.tests.factories import ClassTimetableEntryFactory, ScheduledClassFactory
 from clubs.models import Branch, Organization
 from clubs.tests.admin_forms import form_errors, submitted_form
 from clubs.tests.factories import BranchFactory, OrganizationFactory
@@ -42,6 +42,7 @@ def add_rows_of_every_kind() -> None:
     ClassBookingFactory()
     EntitlementFactory()
     BenefitSettingFactory()
+    ClassTimetableEntryFactory()
     AuditLogFactory()
 
 
@@ -104,6 +105,7 @@ ADMIN_EDITED_TABLES = [
     "benefit_settings",
     "benefit_slots",
     "classes",
+    "class_timetable",
 ]
 # The (id, organization) keys composite foreign keys point at: no form shows an id.
 UNREACHABLE_SUFFIX = "_id_organization_key"
@@ -124,6 +126,7 @@ class World:
     slot: BenefitSlot
     other_slot: BenefitSlot
     scheduled_class: ScheduledClass
+    timetable_entry: ClassTimetableEntry
 
 
 @pytest.fixture
@@ -138,9 +141,10 @@ def world(db) -> World:
     BenefitSettingFactory(facility=other_facility)
     slot, other_slot = BenefitSlotFactory(facility=facility), BenefitSlotFactory(facility=facility)
     scheduled_class = ScheduledClassFactory(branch=branch)
+    timetable_entry = ClassTimetableEntryFactory(branch=branch)
     return World(
         organization, other_organization, branch, other_branch, member, other_member, entitlement,
-        facility, other_facility, settings, slot, other_slot, scheduled_class,
+        facility, other_facility, settings, slot, other_slot, scheduled_class, timetable_entry,
     )  # fmt: skip
 
 
@@ -169,6 +173,14 @@ def times_of(form: dict, *names: str, renamed: dict | None = None) -> dict:
 
 
 BREACHES = {
+    "class_timetable_title_not_blank": Breach("timetable_entry", {"title": "   "}, "title"),
+    "class_timetable_capacity_positive": Breach("timetable_entry", {"capacity": "0"}, "capacity"),
+    "class_timetable_capacity_check": Breach("timetable_entry", {"capacity": "-1"}, "capacity"),
+    "class_timetable_weekday_iso": Breach("timetable_entry", {"weekday": "8"}, "weekday"),
+    "class_timetable_weekday_check": Breach("timetable_entry", {"weekday": "-1"}, "weekday"),
+    "class_timetable_duration_range": Breach("timetable_entry", {"duration_minutes": "0"}, "duration_minutes"),
+    "class_timetable_duration_minutes_check": Breach("timetable_entry", {"duration_minutes": "-1"}, "duration_minutes"),
+    "class_timetable_valid_until_after_from": Breach("timetable_entry", {"valid_until": "2000-01-01"}, "valid_until"),
     "organizations_name_not_blank": Breach("organization", {"name": "   "}, "name"),
     "organizations_slug_key": Breach("organization", lambda w, read: {"slug": w.other_organization.slug}, "slug"),
     "branches_name_not_blank": Breach("branch", {"name": " "}, "name"),
