@@ -26,6 +26,7 @@ run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py db_doctor
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py ensure_slots
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py ensure_classes
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Headless Chromium and its driver, from Debian's packages, for the browser tests. Installed when
