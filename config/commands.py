@@ -71,6 +71,38 @@ class BaseCommand(base.BaseCommand):
             sys.exit(refusal.returncode)
 
 
+class BranchRunCommand(BaseCommand):
+    """A nightly generator over branches (ensure_slots, ensure_classes): `--branch` ids to a list of
+    branches, and `--start`/`--days`/`--end` to each branch's period (clubs.runs.run_period), both
+    refused in one line with exit 2."""
+
+    allows_past = False  # whether the command has --allow-past
+    making = ""  # what it makes, as the start_in_past rule words it (clubs.runs.run_period)
+
+    def _branches(self, ids) -> list:
+        from clubs.models import Branch
+
+        if not ids:
+            return list(Branch.objects.filter(is_active=True).order_by("name"))
+        found = {branch.pk: branch for branch in Branch.objects.filter(pk__in=ids)}
+        unknown = [str(branch_id) for branch_id in ids if branch_id not in found]
+        if unknown:
+            raise base.CommandError(f"unknown branch: {', '.join(unknown)}", returncode=BAD_ARGUMENTS)
+        return [found[branch_id] for branch_id in dict.fromkeys(ids)]
+
+    def _period(self, branch, start, days, end, allow_past: bool = False) -> tuple[datetime.date, datetime.date]:
+        from clubs.runs import run_period
+        from config.errors import RuleViolation
+
+        try:
+            return run_period(branch=branch, start=start, days=days, end=end, allow_past=allow_past, making=self.making)
+        except RuleViolation as refusal:
+            message = f"--{refusal.details['field']} {refusal.message}"
+            if refusal.code == "start_in_past" and self.allows_past:
+                message += "; add --allow-past to create them anyway"
+            raise base.CommandError(message, returncode=BAD_ARGUMENTS) from None
+
+
 def _with_one_line_errors(parser: base.CommandParser) -> CommandParser:
     parser.__class__ = CommandParser  # Django builds the parser of its own class; only `error` differs
     return parser

@@ -102,6 +102,7 @@ RULES: tuple[Rule, ...] = (
           "beyond_window": "%s is beyond the booking window: slots here can be booked up to %s days ahead, until %s"}),
     Rule("start_in_past", "CS002", 400, "a slot run that starts before the branch's today (its slots would have ended)",
          {"": "%s is before today at %s (%s in %s): its slots would already have ended",
+          "classes": "%s is before today at %s (%s in %s): its classes would already be over",
           "member": "start date %s is in the past (today is %s at the branch)"}),
     # The API's own.
     Rule("permission_denied", None, 403, "a staff token without the permission the operation needs",

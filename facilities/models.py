@@ -12,6 +12,7 @@ from django.db.models.functions import Now
 from clubs import localtime
 from clubs.constraints import FieldCheckConstraint, capacity_at_least_one, ends_after_start, not_blank
 from clubs.models import TenantModel
+from clubs.runs import RUN_MAX_DAYS
 
 
 class Weekday(models.IntegerChoices):
@@ -161,12 +162,10 @@ class FacilityDefaults:
 
 
 FACILITY_DEFAULTS = FacilityDefaults()
-# The most days one slot-generation run covers (app_private.slot_run_max_days(), generated from here).
-SLOT_RUN_MAX_DAYS = 366
 
 
 def render_defaults_sql() -> str:
-    """FACILITY_DEFAULTS and SLOT_RUN_MAX_DAYS as SQL (facilities/sql/defaults/, written by
+    """FACILITY_DEFAULTS and RUN_MAX_DAYS as SQL (facilities/sql/defaults/, written by
     manage.py freeze_sql): immutable functions without arguments, so the planner puts each value
     into a query as a constant."""
     d = FACILITY_DEFAULTS
@@ -198,7 +197,7 @@ create or replace function app_private.slot_run_max_days() returns integer
     set search_path = ''
 as $$
 begin
-    return {SLOT_RUN_MAX_DAYS};
+    return {RUN_MAX_DAYS};
 end
 $$;
 """

@@ -7,16 +7,10 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from audit.services import Actor
-from clubs.localtime import local_today
-from config.rules import refusals_of_the_database, refuse
-from facilities.models import SLOT_RUN_MAX_DAYS
-
-# How far from a branch's today a run may start or end: further is a typo, not a timetable.
-SLOT_RUN_REACH_YEARS = 2
+from config.rules import refusals_of_the_database
 
 
 @dataclass(frozen=True)
@@ -91,46 +85,3 @@ def slots_ensure_for_member(
             [branch_id, start_date, end_date],
         )
         return cursor.fetchone()
-
-
-def slot_run_period(
-    *,
-    branch,
-    start: datetime.date | None = None,
-    days: int | None = None,
-    end: datetime.date | None = None,
-    allow_past: bool = False,
-) -> tuple[datetime.date, datetime.date]:
-    """The first and last day of a run at `branch`: from `start` (default: today there) for `days`
-    days (default SLOT_GENERATION_DAYS) or to `end`, inclusive.
-
-    Each value is checked against its range before any date arithmetic, so no input overflows.
-    A start before the branch's today is refused unless `allow_past`: its slots have already
-    ended. Refusals name the value's field in `details["field"]`.
-    """
-    today = local_today(branch.zone)
-    reach = datetime.timedelta(days=366 * SLOT_RUN_REACH_YEARS)
-    earliest, latest = (today - reach if allow_past else today), today + reach
-    first = today if start is None else start
-    if first < today and not allow_past:
-        raise refuse(
-            "start_in_past", "", first, branch.name, today, branch.time_zone,
-            details={"field": "start", "today": today.isoformat()},
-        )  # fmt: skip
-    for name, day in (("start", first), ("end", end)):
-        if day is not None and not earliest <= day <= latest:
-            raise refuse(
-                "invalid_range", "", day, earliest, latest, SLOT_RUN_REACH_YEARS, branch.name, details={"field": name}
-            )
-    if end is None:
-        days = settings.SLOT_GENERATION_DAYS if days is None else days
-        if not 1 <= days <= SLOT_RUN_MAX_DAYS:
-            raise refuse("invalid_range", "days", days, SLOT_RUN_MAX_DAYS, details={"field": "days"})
-        return first, first + datetime.timedelta(days=days - 1)
-    if end < first:
-        raise refuse("invalid_range", "backwards", end, first, details={"field": "end"})
-    if (end - first).days >= SLOT_RUN_MAX_DAYS:
-        raise refuse(
-            "invalid_range", "too_long", end, (end - first).days + 1, first, SLOT_RUN_MAX_DAYS, details={"field": "end"}
-        )
-    return first, end

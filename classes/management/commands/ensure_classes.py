@@ -1,4 +1,3 @@
-import datetime
 import json
 import uuid
 
@@ -9,13 +8,13 @@ from django.db import DatabaseError, connection
 from audit.models import AuditSource
 from audit.services import Actor
 from classes.services import classes_ensure
-from clubs.localtime import local_today
-from clubs.models import Branch
-from config.commands import BAD_ARGUMENTS, FAILED, BaseCommand, day
+from config.commands import BAD_ARGUMENTS, FAILED, BranchRunCommand, day
 from config.errors import RuleViolation
 
 
-class Command(BaseCommand):
+class Command(BranchRunCommand):
+    making = "classes"
+
     help = (
         "Generate the classes of each branch's weekly timetable (cron, next to ensure_slots). "
         "Safe to run concurrently; a second run creates nothing."
@@ -69,38 +68,6 @@ class Command(BaseCommand):
         self._summary(results, dry_run, as_json)
         if failures:
             raise CommandError(f"{failures} of {len(selected)} branches failed", returncode=FAILED)
-
-    def _period(self, branch, start, days, end) -> tuple[datetime.date, datetime.date]:
-        """From --start (default: today at the branch) for --days or to --end; the generator
-        refuses a range backwards or too long."""
-        today = local_today(branch.zone)
-        first = today if start is None else start
-        if first < today:
-            raise CommandError(
-                f"--start {first} is before today at {branch.name} ({today} in {branch.time_zone}): "
-                "its classes would already be over",
-                returncode=BAD_ARGUMENTS,
-            )
-        if end is not None:
-            return first, end
-        days = settings.SLOT_GENERATION_DAYS if days is None else days
-        if days < 1:
-            raise CommandError(f"--days {days} is out of range: give at least 1", returncode=BAD_ARGUMENTS)
-        try:
-            return first, first + datetime.timedelta(days=days - 1)
-        except OverflowError:
-            raise CommandError(
-                f"--days {days} from {first} runs past the calendar's last day", returncode=BAD_ARGUMENTS
-            ) from None
-
-    def _branches(self, ids):
-        if not ids:
-            return list(Branch.objects.filter(is_active=True).order_by("name"))
-        found = {branch.pk: branch for branch in Branch.objects.filter(pk__in=ids)}
-        unknown = [str(branch_id) for branch_id in ids if branch_id not in found]
-        if unknown:
-            raise CommandError(f"unknown branch: {', '.join(unknown)}", returncode=BAD_ARGUMENTS)
-        return [found[branch_id] for branch_id in dict.fromkeys(ids)]
 
     def _summary(self, results: list[dict], dry_run: bool, as_json: bool) -> None:
         done = [result for result in results if "error" not in result]

@@ -46,6 +46,7 @@ begin
         ('invalid_range', 'longer_than_limit', 'CS001', 'range of %s days is longer than the limit of %s days'),
         ('invalid_range', 'beyond_window', 'CS001', '%s is beyond the booking window: slots here can be booked up to %s days ahead, until %s'),
         ('start_in_past', '', 'CS002', '%s is before today at %s (%s in %s): its slots would already have ended'),
+        ('start_in_past', 'classes', 'CS002', '%s is before today at %s (%s in %s): its classes would already be over'),
         ('start_in_past', 'member', 'CS002', 'start date %s is in the past (today is %s at the branch)')
     ) r (code, situation, sqlstate, message)
     where r.code = p_code and r.situation = p_situation;

@@ -7,14 +7,15 @@ from django.db import DatabaseError, connection
 
 from audit.models import AuditSource
 from audit.services import Actor
-from clubs.models import Branch
-from config.commands import BAD_ARGUMENTS, FAILED, BaseCommand, day
+from clubs.runs import RUN_MAX_DAYS
+from config.commands import BAD_ARGUMENTS, FAILED, BranchRunCommand, day
 from config.errors import RuleViolation
-from facilities.models import SLOT_RUN_MAX_DAYS
-from facilities.services import slot_run_period, slots_ensure
+from facilities.services import slots_ensure
 
 
-class Command(BaseCommand):
+class Command(BranchRunCommand):
+    allows_past = True
+
     help = (
         "Generate the bookable slots of each facility from its settings (cron), through the same SQL "
         "function members reach. Safe to run concurrently; a second run creates nothing."
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         period.add_argument(
             "--days",
             type=int,
-            help=f"How many days, 1 to {SLOT_RUN_MAX_DAYS} (default {settings.SLOT_GENERATION_DAYS}).",
+            help=f"How many days, 1 to {RUN_MAX_DAYS} (default {settings.SLOT_GENERATION_DAYS}).",
         )
         period.add_argument("--end", type=day, help="Last day, inclusive.")
         parser.add_argument(
@@ -77,24 +78,6 @@ class Command(BaseCommand):
         self._summary(results, dry_run, as_json)
         if failures:
             raise CommandError(f"{failures} of {len(selected)} branches failed", returncode=FAILED)
-
-    def _period(self, branch, start, days, end, allow_past):
-        try:
-            return slot_run_period(branch=branch, start=start, days=days, end=end, allow_past=allow_past)
-        except RuleViolation as refusal:
-            message = f"--{refusal.details['field']} {refusal.message}"
-            if refusal.code == "start_in_past":
-                message += "; add --allow-past to create them anyway"
-            raise CommandError(message, returncode=BAD_ARGUMENTS) from None
-
-    def _branches(self, ids):
-        if not ids:
-            return list(Branch.objects.filter(is_active=True).order_by("name"))
-        found = {branch.pk: branch for branch in Branch.objects.filter(pk__in=ids)}
-        unknown = [str(branch_id) for branch_id in ids if branch_id not in found]
-        if unknown:
-            raise CommandError(f"unknown branch: {', '.join(unknown)}", returncode=BAD_ARGUMENTS)
-        return [found[branch_id] for branch_id in dict.fromkeys(ids)]
 
     def _progress(self, branch, run, dry_run: bool) -> None:
         verb = "would create" if dry_run else "created"
