@@ -14,6 +14,7 @@ FRONT_DESK_PERMISSIONS = [
     "facilities.view_benefitslot",
     "classes.view_scheduledclass",
     "classes.view_classtimetableentry",
+    "facilities.view_closure",
     "bookings.view_benefitbooking",
     "bookings.add_benefitbooking",
     "bookings.change_benefitbooking",
@@ -42,6 +43,9 @@ MANAGER_PERMISSIONS = [
     "classes.change_scheduledclass",
     "classes.add_classtimetableentry",
     "classes.change_classtimetableentry",
+    "facilities.add_closure",
+    "facilities.change_closure",
+    "reports.view_report",
     "audit.view_auditlog",
     "audit.export_auditlog",
 ]

@@ -51,6 +51,10 @@ class AuditAction(models.TextChoices):
     CLASS_CREATED = "class.created", "Class created"
     CLASS_UPDATED = "class.updated", "Class updated"
     BRANCH_UPDATED = "branch.updated", "Branch updated"
+    SCHEDULE_CHANGED = "schedule.changed", "Schedule changed"
+    CLOSURE_OPENED = "closure.opened", "Closure made"
+    CLOSURE_REOPENED = "closure.reopened", "Reopened after a closure"
+    CLOSURE_BOOKINGS_CANCELLED = "closure.bookings_cancelled", "Bookings cancelled for a closure"
 
 
 class AuditLog(models.Model):

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "classes",
     "bookings",
     "desk",
+    "schedule",
+    "reports",
     "audit",
     "access",
     "demo",

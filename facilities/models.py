@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Value
@@ -299,3 +300,89 @@ class BenefitSlot(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.facility.name}, {localtime.local_datetime(self.starts_at, self.facility.branch)}"
+
+
+class ClosureReason(models.TextChoices):
+    MAINTENANCE = "maintenance", "Maintenance"
+    HOLIDAY = "holiday", "Holiday"
+    PRIVATE_EVENT = "private_event", "Private event"
+    OTHER = "other", "Other"
+
+
+CLOSURE_NOTE_MAX_LENGTH = 300
+
+
+class Closure(TenantModel):
+    """A facility, a room or a whole branch closed from `starts_at` to `ends_at`, with a reason.
+
+    What it covers is closed while the closure is open (the booking engine refuses it, every list
+    says why): a facility's slots; the classes held in a room (by the room's name on the class);
+    a whole branch's slots and classes. Nothing is written to the slots or classes themselves, so
+    reopening restores exactly what the closure closed, and slots or classes made later inside its
+    range are closed too. Overlapping open closures and closures in the past are refused by the
+    table's trigger (facilities/sql/closures/)."""
+
+    branch = models.ForeignKey("clubs.Branch", on_delete=models.PROTECT, related_name="closures", db_index=False)
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, null=True, blank=True, related_name="closures", db_index=False,
+        help_text="Close one facility's slots. Leave empty (and the room too) to close the whole branch.",
+    )  # fmt: skip
+    room = models.CharField(
+        max_length=200, blank=True, default="", db_default="",
+        help_text="Close the classes held in this room (as the classes name it).",
+    )  # fmt: skip
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=ClosureReason.choices)
+    note = models.CharField(
+        max_length=CLOSURE_NOTE_MAX_LENGTH, blank=True, default="", db_default="",
+        help_text="What members and staff are told, e.g. “New heater being fitted”.",
+    )  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_constraint=False, editable=False,
+    )  # fmt: skip
+    reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_constraint=False, editable=False,
+    )  # fmt: skip
+
+    tenant_parent = "branch"
+
+    class Meta:
+        db_table = "closures"
+        ordering = ["-starts_at"]
+        constraints = [
+            ends_after_start("closures", "A closure"),
+            FieldCheckConstraint(
+                condition=models.Q(reason__in=ClosureReason.values),
+                name="closures_reason_valid",
+                field="reason",
+                violation_error_message="Choose one of the listed reasons.",
+            ),
+            FieldCheckConstraint(
+                condition=models.Q(facility__isnull=True) | models.Q(room=""),
+                name="closures_facility_or_room",
+                field="room",
+                violation_error_message="Close either a facility or a room, not both.",
+            ),
+        ]
+        indexes = [
+            # The composite tenant key (branch_id, organization_id) -> branches (clubs/tenancy.py),
+            # and every "is this item closed" lookup (branch first, then time).
+            models.Index(fields=["branch", "organization"], name="closures_branch_org_idx"),
+            models.Index(fields=["branch", "starts_at"], name="closures_branch_start_idx"),
+            models.Index(fields=["facility", "organization"], name="closures_facility_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what_is_closed}, {self.get_reason_display().lower()}"
+
+    @property
+    def what_is_closed(self) -> str:
+        if self.facility_id:
+            return self.facility.name
+        if self.room:
+            return f"room {self.room}"
+        return f"all of {self.branch.name}"

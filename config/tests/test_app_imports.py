@@ -26,7 +26,7 @@ LAYERS = (
     ("members",),
     ("facilities", "classes"),
     ("bookings",),
-    ("desk",),
+    ("desk", "schedule", "reports"),
     ("access",),
     ("demo",),
 )
