@@ -348,6 +348,7 @@ class ItemBooking(OverrideRecord, models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     title = models.CharField(max_length=200)
+    cancelled_at = models.DateTimeField(null=True)
 
     class Meta:
         managed = False

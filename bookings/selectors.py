@@ -447,3 +447,57 @@ def _member_day(member_id: uuid.UUID, start: datetime.datetime, end: datetime.da
         )
         for booking in bookings.only("item_id", "title", "starts_at", "ends_at", "time_zone")
     ]
+
+
+@dataclass(frozen=True)
+class ClosureBooking:
+    """A booking of something a closure covers, with what staff need to tell the member."""
+
+    booking_id: uuid.UUID
+    kind: str
+    status: str
+    title: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    member_id: uuid.UUID
+    member_name: str
+    member_number: str
+    phone: str
+    email: str
+
+    @property
+    def live(self) -> bool:
+        return self.status != BookingStatus.CANCELLED
+
+    @property
+    def status_label(self) -> str:
+        return {BookingStatus.WAITLISTED: "On the waitlist", BookingStatus.CANCELLED: "Cancelled"}.get(
+            self.status, "Booked"
+        )
+
+
+def closure_bookings(*, closure_id: uuid.UUID) -> list[ClosureBooking]:
+    """The bookings of the slots and classes a closure covers that have not started, in time order,
+    with the members' contacts: live ones (confirmed or waitlisted) and those cancelled since the
+    closure was made (the members to tell). One query, through the engine's own list of what a
+    closure covers (app_private.closure_items)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            select b.id, b.kind, b.status, b.title, b.starts_at, b.ends_at, m.id,
+                   m.first_name || ' ' || m.last_name, m.member_number, m.phone, m.email
+            from public.closures closure
+            cross join lateral app_private.closure_items(closure.id) i
+            cross join lateral (
+                select lb.id, lb.kind, lb.status, lb.title, lb.starts_at, lb.ends_at, lb.member_id
+                from app_private.item_bookings lb
+                where lb.kind = i.kind and lb.item_id = i.item_id
+                  and (lb.status in ('confirmed', 'waitlisted') or lb.cancelled_at >= closure.created_at)
+            ) b
+            join public.members m on m.id = b.member_id
+            where closure.id = %s and i.starts_at > now()
+            order by b.starts_at, b.title, b.status, m.last_name, m.first_name
+            """,
+            [closure_id],
+        )
+        return [ClosureBooking(*row) for row in cursor.fetchall()]

@@ -193,3 +193,28 @@ def booking_undo_attendance(
         [kind, booking_id, source, actor.type, actor.id, actor.label, *_request(context)],
     )
     return status
+
+
+@dataclass(frozen=True)
+class ClosureCancellation:
+    cancelled: int
+    waitlist_cleared: int
+
+
+def closure_cancel_bookings(
+    *, closure_id: uuid.UUID, actor: Actor, source: str, context: RequestContext | None = None
+) -> ClosureCancellation:
+    """Cancel every live booking of what a closure covers that has not started, in one
+    transaction: each with its own audit entry and the closure as the reason, none late, nobody
+    promoted, waitlist places cleared (app_private.cancel_closure_bookings). Refused when the
+    closure was reopened or is over."""
+    with refusals_of_the_database(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            select cancelled, waitlist_cleared from app_private.cancel_closure_bookings(
+                p_closure_id => %s, p_source => %s, p_actor_type => %s, p_actor_id => %s, p_actor_label => %s,
+                p_request_id => %s, p_ip_address => %s::inet, p_user_agent => %s)
+            """,
+            [closure_id, source, actor.type, actor.id, actor.label, *_request(context)],
+        )
+        return ClosureCancellation(*cursor.fetchone())

@@ -26,8 +26,8 @@ from config.errors import RuleViolation
 N_OF_M = "%s of %s"
 
 # PostgreSQL's own SQLSTATE for a lock not had within lock_timeout: the one standard SQLSTATE that is
-# a rule ("busy"). The booking engine's own start with CB and slot generation's with CS, classes no
-# standard SQLSTATE uses, so a real permission error or bad value is never mistaken for a rule.
+# a rule ("busy"). The booking engine's own start with CB, slot generation's with CS and closures'
+# with CC, classes no standard SQLSTATE uses, so a real permission error or bad value is never mistaken for a rule.
 LOCK_NOT_AVAILABLE = "55P03"
 
 
@@ -64,9 +64,10 @@ RULES: tuple[Rule, ...] = (
          {"": "%s %s used this %s."}),
     Rule("full", "CB008", 409, "no place left; the member can join the waitlist",
          {"": "Full: %s places taken. The member can join the waitlist."}),
-    Rule("not_found", "CB009", 404, "the slot, class, member, booking or branch is not in the organization",
+    Rule("not_found", "CB009", 404, "the slot, class, member, booking, branch or closure is not in the organization",
          {"": "That slot, class or member does not exist here.", "booking": "That booking does not exist.",
-          "branch": "unknown branch %s"}),
+          "branch": "unknown branch %s",
+          "closure": "That closure does not exist."}),
     Rule("no_member", "CB010", 403, "a member-app token with no member behind it",
          {"": "No member of an organization behind this token.",
           "slots": "no member of an organization behind this token"}),
@@ -104,6 +105,18 @@ RULES: tuple[Rule, ...] = (
          {"": "%s is before today at %s (%s in %s): its slots would already have ended",
           "classes": "%s is before today at %s (%s in %s): its classes would already be over",
           "member": "start date %s is in the past (today is %s at the branch)"}),
+    # Closures.
+    Rule("closure_overlaps", "CC001", 409,
+         "a closure overlapping an open closure of the same facility, room or branch (or of the whole branch)",
+         {"": "It overlaps the closure of %s, %s (%s): reopen or shorten that one, or choose other times."}),
+    Rule("closure_in_past", "CC002", 400, "a closure that starts in the past, or one moved after it started",
+         {"": "A closure cannot start in the past: it is %s at the branch now.",
+          "started": "This closure has started: only its end, reason and note can change."}),
+    Rule("closure_not_open", "CC003", 409, "reopening or cancelling the bookings of a closure reopened or over",
+         {"": "This closure was already reopened, on %s.",
+          "over": "This closure is over (it ended %s): there is nothing left to reopen or cancel."}),
+    Rule("closure_scope", "CC004", 400, "a closure of a facility of another branch",
+         {"": "%s is not a facility of %s."}),
     # The API's own.
     Rule("permission_denied", None, 403, "a staff token without the permission the operation needs",
          {"book": "You may not book this kind of booking.", "check_in": "You may not check members in."}),
@@ -139,7 +152,7 @@ def violation_from_database(error: Exception) -> RuleViolation | None:
     rule = BY_SQLSTATE.get(getattr(cause, "sqlstate", None) or "")
     if rule is None:
         return None
-    own = rule.sqlstate.startswith(("CB", "CS"))
+    own = rule.sqlstate.startswith(("CB", "CS", "CC"))
     return RuleViolation(rule.code, cause.diag.message_primary if own else rule.message())
 
 

@@ -370,9 +370,9 @@ class Closure(TenantModel):
         ]
         indexes = [
             # The composite tenant key (branch_id, organization_id) -> branches (clubs/tenancy.py),
-            # and every "is this item closed" lookup (branch first, then time).
+            # and every "is this item closed" lookup (the closures of a branch that end after the item starts).
             models.Index(fields=["branch", "organization"], name="closures_branch_org_idx"),
-            models.Index(fields=["branch", "starts_at"], name="closures_branch_start_idx"),
+            models.Index(fields=["branch", "ends_at"], name="closures_branch_end_idx"),
             models.Index(fields=["facility", "organization"], name="closures_facility_org_idx"),
         ]
 

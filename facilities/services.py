@@ -1,4 +1,4 @@
-"""Writes for facilities: generating bookable slots from each facility's settings."""
+"""Writes for facilities: generating bookable slots from each facility's settings; closures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from audit.services import Actor
-from config.rules import refusals_of_the_database
+from audit.models import AuditAction
+from audit.services import Actor, audit_record
+from clubs.models import Branch
+from config.rules import refusals_of_the_database, refuse
+from facilities.models import Closure, Facility
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,84 @@ def slots_ensure_for_member(
             [branch_id, start_date, end_date],
         )
         return cursor.fetchone()
+
+
+def _closure_values(closure: Closure) -> dict:
+    return {
+        "what": closure.what_is_closed,
+        "starts_at": closure.starts_at,
+        "ends_at": closure.ends_at,
+        "reason": closure.reason,
+        "note": closure.note,
+    }
+
+
+def closure_open(
+    *,
+    branch: Branch,
+    facility: Facility | None,
+    room: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    reason: str,
+    note: str,
+    user,
+    source: str,
+) -> Closure:
+    """Close a facility, a room (`room`: the name classes give it) or, with neither, the whole
+    branch from `starts_at` to `ends_at`. What it covers is closed at once for every door (the
+    booking engine reads open closures); its bookings stay until `closure_cancel_bookings`.
+    The table's trigger refuses a start in the past, a facility of another branch and an overlap
+    with another open closure (RuleViolation); the table's checks (end after start, a facility or
+    a room) are the form's. Audited as closure.opened."""
+    with refusals_of_the_database(), transaction.atomic():
+        closure = Closure.objects.create(
+            organization_id=branch.organization_id,
+            branch=branch,
+            facility=facility,
+            room=room.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason,
+            note=note.strip(),
+            created_by=user,
+        )
+        audit_record(
+            action=AuditAction.CLOSURE_OPENED,
+            entity_type="closure",
+            entity_id=closure.pk,
+            source=source,
+            actor=Actor.staff(user),
+            organization_id=branch.organization_id,
+            new_values=_closure_values(closure),
+            reason=note.strip(),
+            branch_id=branch.pk,
+        )
+    return closure
+
+
+def closure_reopen(*, closure_id: uuid.UUID, user, source: str) -> Closure:
+    """Reopen what a closure closed: its slots and classes are bookable again (those it covers are
+    found by the closure, so nothing else changes). Bookings cancelled for it stay cancelled.
+    Refused once reopened or over (the table's trigger). Audited as closure.reopened."""
+    with refusals_of_the_database(), transaction.atomic():
+        try:
+            closure = (
+                Closure.objects.select_for_update(of=("self",)).select_related("branch", "facility").get(pk=closure_id)
+            )
+        except Closure.DoesNotExist:
+            raise refuse("not_found", "closure") from None
+        closure.reopened_at, closure.reopened_by = timezone.now(), user
+        closure.save(update_fields=["reopened_at", "reopened_by"])
+        audit_record(
+            action=AuditAction.CLOSURE_REOPENED,
+            entity_type="closure",
+            entity_id=closure.pk,
+            source=source,
+            actor=Actor.staff(user),
+            organization_id=closure.organization_id,
+            old_values=_closure_values(closure),
+            new_values={"reopened_at": closure.reopened_at},
+            branch_id=closure.branch_id,
+        )
+    return closure

@@ -37,6 +37,7 @@ ORGANIZATION_ROWS = {
     "benefit_settings": "organization_id",
     "benefit_slots": "organization_id",
     "classes": "organization_id",
+    "closures": "organization_id",
 }
 OWN_ROWS = {
     "members": "id",

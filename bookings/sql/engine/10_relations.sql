@@ -38,7 +38,8 @@ select
     br.time_zone,
     s.starts_at,
     s.ends_at,
-    f.name::text as title
+    f.name::text as title,
+    bb.cancelled_at
 from public.benefit_bookings bb
 left join public.benefit_slots s on s.id = bb.slot_id
 left join public.facilities f on f.id = s.facility_id
@@ -66,7 +67,8 @@ select
     br.time_zone,
     c.starts_at,
     c.ends_at,
-    c.title::text
+    c.title::text,
+    cb.cancelled_at
 from public.class_bookings cb
 left join public.classes c on c.id = cb.class_id
 left join public.branches br on br.id = c.branch_id;
@@ -90,7 +92,9 @@ $$;
 
 -- Every bookable item: a recovery slot (kind 'slot') or a class (kind 'class'). `kind` is a
 -- constant of each branch of the union, so a query asking for one kind reads one table.
--- places_taken is app_private.places_taken (above), the one count of places.
+-- places_taken is app_private.places_taken (above), the one count of places. closed_reason says why
+-- nobody may book it: the facility's state, the class cancelled, or an open closure covering it
+-- (app_private.closed_by, facilities/sql/closures/).
 create or replace view app_private.bookable_items as
 select
     'slot'::text as kind,
@@ -106,7 +110,8 @@ select
     s.capacity::integer as capacity,
     app_private.places_taken('slot', s.id) as places_taken,
     case when not f.is_active then 'the facility is closed'
-         when f.under_maintenance then 'the facility is under maintenance' end as closed_reason,
+         when f.under_maintenance then 'the facility is under maintenance'
+         else app_private.closed_by(f.branch_id, s.facility_id, null, s.starts_at, s.ends_at) end as closed_reason,
     coalesce(st.booking_window_days, app_private.default_booking_window_days())::integer as window_days,
     coalesce(st.cancellation_cutoff_minutes, app_private.default_cancellation_cutoff_minutes())::integer
         as cutoff_minutes,
@@ -129,7 +134,8 @@ select
     c.ends_at,
     c.capacity::integer,
     app_private.places_taken('class', c.id),
-    case when c.is_cancelled then 'the class is cancelled' end,
+    case when c.is_cancelled then 'the class is cancelled'
+         else app_private.closed_by(c.branch_id, null, c.room, c.starts_at, c.ends_at) end,
     null::integer,  -- classes open for booking as soon as they are scheduled
     app_private.class_cancellation_cutoff_minutes(),
     'class'::text

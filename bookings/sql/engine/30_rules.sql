@@ -86,12 +86,14 @@ declare
           and s.starts_at > now()  -- not started
         order by s.starts_at;
 begin
-    for facility in select f.id from public.facilities f where f.branch_id = p_branch_id loop
+    -- a closed facility or one under maintenance has none (every slot of it is closed)
+    for facility in
+        select f.id from public.facilities f where f.branch_id = p_branch_id and f.is_active and not f.under_maintenance
+    loop
         for slot in slots(facility.id) loop
             item := app_private.booking_item('slot', slot.id);
-            -- closed: the facility, so every later slot too
-            exit when item.closed_reason is not null
-                or item.starts_at >= app_private.booking_window_end(item.time_zone, item.window_days);
+            exit when item.starts_at >= app_private.booking_window_end(item.time_zone, item.window_days);
+            continue when item.closed_reason is not null;  -- inside a closure: the walk goes on after it
             if app_private.places_taken('slot', item.id) < item.capacity
                and (p_member_id is null or (not app_private.has_live_booking('slot', item.id, p_member_id)
                                            and app_private.member_clash(p_member_id, item) is null)) then

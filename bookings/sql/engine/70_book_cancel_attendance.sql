@@ -108,7 +108,7 @@ $$;
 -- Cancel, and in the same transaction give the place to the first waitlisted member who can take
 -- it. Members the promotion would put into an overlapping booking, over their entitlement, or who
 -- are no longer active are skipped, and the audit trail says who was promoted and why others
--- were skipped. Cancelling after the cutoff marks a late cancellation.
+-- were skipped. Cancelling after the cutoff marks a late cancellation, unless the item is closed.
 create or replace function app_private.cancel_booking(
     p_kind text,
     p_booking_id uuid,
@@ -151,10 +151,13 @@ begin
     end if;
     item := app_private.booking_item(p_kind, booking.item_id);
     was_holding := was_status = 'confirmed';
-    is_late := was_holding and now() > item.starts_at - make_interval(mins => item.cutoff_minutes);
+    -- an item closed by the club (a closure, a cancelled class, a facility shut) is nobody's late
+    -- cancellation, and its place goes to nobody
+    is_late := was_holding and item.closed_reason is null
+        and now() > item.starts_at - make_interval(mins => item.cutoff_minutes);
     perform app_private.set_booking_status(p_kind, p_booking_id, 'cancelled', is_late);
 
-    if was_holding and item.starts_at > now() then
+    if was_holding and item.starts_at > now() and item.closed_reason is null then
         for candidate in
             select w.id, w.member_id, m.first_name || ' ' || m.last_name as name
             from app_private.item_bookings w

@@ -23,6 +23,7 @@ begin
         ('not_found', '', 'CB009', 'That slot, class or member does not exist here.'),
         ('not_found', 'booking', 'CB009', 'That booking does not exist.'),
         ('not_found', 'branch', 'CB009', 'unknown branch %s'),
+        ('not_found', 'closure', 'CB009', 'That closure does not exist.'),
         ('no_member', '', 'CB010', 'No member of an organization behind this token.'),
         ('no_member', 'slots', 'CB010', 'no member of an organization behind this token'),
         ('override_needs_reason', '', 'CB011', 'An override needs a note saying why.'),
@@ -47,7 +48,13 @@ begin
         ('invalid_range', 'beyond_window', 'CS001', '%s is beyond the booking window: slots here can be booked up to %s days ahead, until %s'),
         ('start_in_past', '', 'CS002', '%s is before today at %s (%s in %s): its slots would already have ended'),
         ('start_in_past', 'classes', 'CS002', '%s is before today at %s (%s in %s): its classes would already be over'),
-        ('start_in_past', 'member', 'CS002', 'start date %s is in the past (today is %s at the branch)')
+        ('start_in_past', 'member', 'CS002', 'start date %s is in the past (today is %s at the branch)'),
+        ('closure_overlaps', '', 'CC001', 'It overlaps the closure of %s, %s (%s): reopen or shorten that one, or choose other times.'),
+        ('closure_in_past', '', 'CC002', 'A closure cannot start in the past: it is %s at the branch now.'),
+        ('closure_in_past', 'started', 'CC002', 'This closure has started: only its end, reason and note can change.'),
+        ('closure_not_open', '', 'CC003', 'This closure was already reopened, on %s.'),
+        ('closure_not_open', 'over', 'CC003', 'This closure is over (it ended %s): there is nothing left to reopen or cancel.'),
+        ('closure_scope', '', 'CC004', '%s is not a facility of %s.')
     ) r (code, situation, sqlstate, message)
     where r.code = p_code and r.situation = p_situation;
     if sqlstate is null then

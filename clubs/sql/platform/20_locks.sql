@@ -13,6 +13,7 @@ declare
         when 'class' then 7472            -- places of one class (key: the class)
         when 'member' then 7473           -- one member's bookings (key: the member)
         when 'audit_seal' then 24225      -- sealing one audit chain (key: the chain)
+        when 'closures' then 7481         -- the closures of one branch (key: the branch)
     end;
 begin
     if space is null then
