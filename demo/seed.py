@@ -1,8 +1,10 @@
-"""Demo data: one club, two branches in different time zones, facilities, members, a week of
-classes, and bookings around now for the front desk to work with.
+"""Demo data: one club, two branches in different time zones, facilities, members, a weekly class
+timetable, and bookings around now for the front desk to work with (the four weeks before now are
+in demo/history.py).
 
 Every row has a key derived from its name (uuid5), and rows are upserted, so loading twice gives
-the same data and a later load only adds the classes of days not yet covered.
+the same data; the classes come from the timetable through the nightly generator, which makes
+each class once.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from audit.models import AuditSource
 from audit.services import Actor
 from bookings.models import BookableItem, BookingChannel
 from bookings.services import BookingKind, Override, booking_create
-from classes.models import ScheduledClass
+from classes.models import ClassTimetableEntry, ScheduledClass
+from classes.services import classes_ensure
 from clubs import localtime
 from clubs.models import Branch, Organization, local_day_bounds
 from config.errors import RuleViolation
@@ -31,13 +34,14 @@ from facilities.services import slots_ensure
 from members.models import BenefitKind, Entitlement, EntitlementPeriod, Member, MemberStatus
 
 DEMO_NAMESPACE = uuid.UUID("0b7c5e52-6c1e-4a8e-9a51-2f0d3c1d7a10")
-MEMBER_COUNT = 200
+MEMBER_COUNT = 600
+# Members joined up to this many days before the first load.
+MEMBER_SINCE_DAYS = 1500
 CLASS_DAYS = 7
 # The desk's day: classes of today and tomorrow booked to this share of their places, recovery
-# slots of the next hours with a few bookings each, and the evening Pilates full with a waitlist.
+# slots of the next hours with a few bookings each, and each day's last class full with a waitlist.
 CLASS_SHARE_BOOKED = 0.6
 SLOT_HOURS_BOOKED = 3
-FULL_CLASS = "Pilates"
 WAITLISTED = 2
 
 BRANCHES = [
@@ -58,13 +62,61 @@ FACILITIES = [
         [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY, Weekday.SATURDAY],
     ),
 ]
-# local start, minutes, title, instructor, capacity
-DAILY_CLASSES = [
-    (datetime.time(7, 0), 45, "Spin", "Alex Morgan", 20),
-    (datetime.time(12, 30), 60, "Yoga flow", "Priya Shah", 16),
-    (datetime.time(18, 0), 45, "HIIT", "Sam Okafor", 18),
-    (datetime.time(19, 30), 50, "Pilates", "Lena Fischer", 12),
+WEEKDAYS = (1, 2, 3, 4, 5)
+MON_WED_FRI, MON_WED, TUE_THU, MON_TO_THU = (1, 3, 5), (1, 3), (2, 4), (1, 2, 3, 4)
+SATURDAY, SUNDAY = (6,), (7,)
+
+
+@dataclass(frozen=True)
+class TimetableRow:
+    """A class of the demo's weekly timetable, held on each of `weekdays` (ISO numbers). `demand`
+    is how many members usually want a place, as shares of its capacity (low, high): above 1 it
+    is full with a waitlist (demo/history.py books the past weeks by it)."""
+
+    weekdays: tuple[int, ...]
+    starts_at: datetime.time
+    minutes: int
+    title: str
+    room: str
+    capacity: int
+    demand: tuple[float, float]
+
+
+# A gym's week at each branch: early spin and the evening classes full, mornings and lunchtimes
+# half full, the mid-afternoon quiet.
+TIMETABLE = [
+    TimetableRow(WEEKDAYS, datetime.time(7, 0), 45, "Spin", "Spin room", 20, (0.95, 1.3)),
+    TimetableRow(MON_WED_FRI, datetime.time(9, 30), 50, "Barre", "Studio 2", 14, (0.4, 0.7)),
+    TimetableRow(TUE_THU, datetime.time(10, 0), 60, "Yoga flow", "Studio 1", 16, (0.45, 0.75)),
+    TimetableRow(WEEKDAYS, datetime.time(12, 30), 30, "Express HIIT", "Studio 1", 18, (0.5, 0.8)),
+    TimetableRow(TUE_THU, datetime.time(14, 30), 45, "Stretch & mobility", "Studio 2", 12, (0.15, 0.4)),
+    TimetableRow(MON_WED_FRI, datetime.time(18, 0), 45, "HIIT", "Studio 1", 18, (1.0, 1.35)),
+    TimetableRow(TUE_THU, datetime.time(18, 0), 45, "Spin", "Spin room", 20, (1.0, 1.3)),
+    TimetableRow(TUE_THU, datetime.time(19, 0), 45, "Boxing fitness", "Studio 1", 16, (0.7, 1.0)),
+    TimetableRow(MON_WED, datetime.time(19, 15), 60, "Yin yoga", "Studio 1", 16, (0.5, 0.8)),
+    TimetableRow(MON_TO_THU, datetime.time(19, 30), 50, "Pilates", "Studio 2", 12, (0.85, 1.15)),
+    TimetableRow(SATURDAY, datetime.time(8, 30), 45, "Spin", "Spin room", 20, (0.85, 1.15)),
+    TimetableRow(SATURDAY, datetime.time(10, 0), 60, "Yoga flow", "Studio 1", 16, (0.8, 1.05)),
+    TimetableRow(SATURDAY, datetime.time(11, 15), 45, "Strength", "Studio 1", 16, (0.55, 0.85)),
+    TimetableRow(SUNDAY, datetime.time(9, 30), 60, "Yoga flow", "Studio 1", 16, (0.7, 0.95)),
+    TimetableRow(SUNDAY, datetime.time(17, 0), 60, "Yin yoga", "Studio 1", 16, (0.45, 0.7)),
 ]
+INSTRUCTORS = {
+    "Riverside": {
+        "Spin": "Alex Morgan", "Barre": "Chloe Martin", "Yoga flow": "Priya Shah", "Express HIIT": "Sam Okafor",
+        "Stretch & mobility": "Lena Fischer", "HIIT": "Sam Okafor", "Boxing fitness": "Dan Murphy",
+        "Yin yoga": "Priya Shah", "Pilates": "Lena Fischer", "Strength": "Dan Murphy",
+    },
+    "Harbourfront": {
+        "Spin": "Jordan Reyes", "Barre": "Mia Rossi", "Yoga flow": "Hana Tanaka", "Express HIIT": "Marcus Bell",
+        "Stretch & mobility": "Ines Silva", "HIIT": "Marcus Bell", "Boxing fitness": "Tony Russo",
+        "Yin yoga": "Hana Tanaka", "Pilates": "Ines Silva", "Strength": "Tony Russo",
+    },
+}  # fmt: skip
+# The timetable starts this many days before the first load, so the history has its classes.
+TIMETABLE_LEAD_DAYS = 35
+# A one-off class besides the timetable: the coming Sunday's charity ride.
+ONE_OFF = ("Charity ride", "Spin room", datetime.time(11, 0), 90, 20)
 FIRST_NAMES = [
     "Olivia", "Noah", "Amelia", "Liam", "Isla", "Oliver", "Ava", "Elijah", "Mia", "James",
     "Sofia", "Lucas", "Grace", "Mateo", "Chloe", "Ethan", "Zara", "Leo", "Hana", "Arjun",
@@ -86,7 +138,8 @@ class DemoSummary:
     branches: int
     facilities: int
     members: int
-    classes: int
+    timetable: int
+    classes: int  # in the coming week
     entitlements: int
     logins: list[tuple[str, str, str]]  # username, password, group
 
@@ -108,15 +161,17 @@ def demo_data_seed(*, today: datetime.date) -> DemoSummary:
         for name, zone, address in BRANCHES
     ]
     facility_count = sum(_seed_facilities(branch) for branch in branches)
-    members = _seed_members(organization, branches)
+    members = _seed_members(organization, branches, today)
     entitlements = _seed_entitlements(members)
+    timetable = sum(_seed_timetable(branch, today) for branch in branches)
     classes = sum(_seed_classes(branch, today) for branch in branches)
-    logins = [_seed_staff_login(*login) for login in STAFF_LOGINS]
+    logins = [_seed_staff_login(*login, today=today) for login in STAFF_LOGINS]
     return DemoSummary(
         organization=organization,
         branches=len(branches),
         facilities=facility_count,
         members=len(members),
+        timetable=timetable,
         classes=classes,
         entitlements=entitlements,
         logins=logins,
@@ -158,7 +213,7 @@ def _demo_phone(branch: Branch, number: int) -> str:
     return f"+44 7700 9{number:05d}"
 
 
-def _seed_members(organization: Organization, branches: list[Branch]) -> list[Member]:
+def _seed_members(organization: Organization, branches: list[Branch], today: datetime.date) -> list[Member]:
     rng = random.Random(2026)  # fixed seed: the same members every time
     members = []
     for number in range(1, MEMBER_COUNT + 1):
@@ -166,6 +221,7 @@ def _seed_members(organization: Organization, branches: list[Branch]) -> list[Me
         status = rng.choices(MemberStatus.values, weights=[90, 6, 4])[0]
         signed_up = rng.random() < 0.6
         home_branch = branches[number % len(branches)]
+        joined = today - datetime.timedelta(days=random.Random(f"joined {number}").randint(60, MEMBER_SINCE_DAYS))
         members.append(
             Member(
                 id=demo_key("member", number),
@@ -178,6 +234,8 @@ def _seed_members(organization: Organization, branches: list[Branch]) -> list[Me
                 phone=_demo_phone(home_branch, number),
                 status=status,
                 auth_user_id=demo_key("auth-user", number) if signed_up else None,
+                # when they joined, kept as first loaded (not among the fields updated below)
+                created_at=datetime.datetime.combine(joined, datetime.time(10), tzinfo=home_branch.zone),
             )
         )
     fields = ["home_branch", "member_number", "first_name", "last_name", "email", "phone", "status", "auth_user_id"]
@@ -212,26 +270,62 @@ def _seed_entitlements(members: list[Member]) -> int:
     return len(entitlements)
 
 
+def _seed_timetable(branch: Branch, today: datetime.date) -> int:
+    """The branch's weekly timetable. An entry's first day is set when it is first loaded, early
+    enough for the history's weeks, and kept after that."""
+    first_day = today - datetime.timedelta(days=TIMETABLE_LEAD_DAYS)
+    entries = [
+        ClassTimetableEntry(
+            id=timetable_key(branch, row, weekday),
+            organization_id=branch.organization_id,
+            branch=branch,
+            title=row.title,
+            instructor=INSTRUCTORS[branch.name][row.title],
+            room=row.room,
+            weekday=weekday,
+            starts_at_local=row.starts_at,
+            duration_minutes=row.minutes,
+            capacity=row.capacity,
+            valid_from=first_day,
+        )
+        for row in TIMETABLE
+        for weekday in row.weekdays
+    ]
+    fields = ["title", "instructor", "room", "weekday", "starts_at_local", "duration_minutes", "capacity"]
+    _upsert(ClassTimetableEntry, entries, fields)
+    return len(entries)
+
+
+def timetable_key(branch: Branch, row: TimetableRow, weekday: int) -> uuid.UUID:
+    return demo_key("timetable", branch.name, weekday, row.starts_at.isoformat(), row.title)
+
+
 def _seed_classes(branch: Branch, today: datetime.date) -> int:
-    classes = []
-    for offset in range(CLASS_DAYS):
-        day = today + datetime.timedelta(days=offset)
-        for start, minutes, title, instructor, capacity in DAILY_CLASSES:
-            starts_at = datetime.datetime.combine(day, start, tzinfo=branch.zone)
-            classes.append(
-                ScheduledClass(
-                    id=demo_key("class", branch.name, day.isoformat(), start.isoformat()),
-                    organization_id=branch.organization_id,
-                    branch=branch,
-                    title=title,
-                    instructor=instructor,
-                    starts_at=starts_at,
-                    ends_at=starts_at + datetime.timedelta(minutes=minutes),
-                    capacity=capacity,
-                )
-            )
-    _upsert(ScheduledClass, classes, ["title", "instructor", "starts_at", "ends_at", "capacity"])
-    return len(classes)
+    """The coming week's classes, made from the timetable as the nightly run makes them, and the
+    coming Sunday's one-off class; returns the number of the branch's classes that week."""
+    last_day = today + datetime.timedelta(days=CLASS_DAYS - 1)
+    classes_ensure(
+        branch_id=branch.pk, start_date=today, end_date=last_day, actor=Actor.system("seed_demo"),
+        source=AuditSource.COMMAND,
+    )  # fmt: skip
+    title, room, start, minutes, capacity = ONE_OFF
+    sunday = today + datetime.timedelta(days=(7 - today.isoweekday()) % 7)
+    starts_at = datetime.datetime.combine(sunday, start, tzinfo=branch.zone)
+    one_off = ScheduledClass(
+        id=demo_key("one-off class", branch.name, sunday.isoformat()),
+        organization_id=branch.organization_id,
+        branch=branch,
+        title=title,
+        instructor=INSTRUCTORS[branch.name]["Spin"],
+        room=room,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        capacity=capacity,
+    )
+    _upsert(ScheduledClass, [one_off], ["title", "instructor", "room", "starts_at", "ends_at", "capacity"])
+    week_starts, _ = local_day_bounds(today, branch.zone)
+    _, week_ends = local_day_bounds(last_day, branch.zone)
+    return ScheduledClass.objects.filter(branch=branch, starts_at__gte=week_starts, starts_at__lt=week_ends).count()
 
 
 def _upsert(model, rows: list, fields: list[str]) -> list:
@@ -239,16 +333,21 @@ def _upsert(model, rows: list, fields: list[str]) -> list:
     return model.objects.bulk_create(rows, update_conflicts=True, unique_fields=["id"], update_fields=fields)
 
 
-def _seed_staff_login(username: str, password: str, first: str, last: str, group_name: str) -> tuple[str, str, str]:
+def _seed_staff_login(
+    username: str, password: str, first: str, last: str, group_name: str, *, today: datetime.date
+) -> tuple[str, str, str]:
     User = get_user_model()
+    joined = datetime.datetime.combine(today - datetime.timedelta(days=400), datetime.time(9), tzinfo=datetime.UTC)
     user, created = User.objects.get_or_create(
-        username=username, defaults={"first_name": first, "last_name": last, "is_staff": True}
+        username=username,
+        defaults={"first_name": first, "last_name": last, "is_staff": True, "date_joined": joined},
     )
     if created:
         user.set_password(password)
         user.save(update_fields=["password"])
     user.groups.add(Group.objects.get(name=group_name))
-    shown_password = password if user.check_password(password) else "(changed since it was seeded)"
+    # (hashing a password takes a second: once for a new login)
+    shown_password = password if created or user.check_password(password) else "(changed since it was seeded)"
     return username, shown_password, group_name
 
 
@@ -274,16 +373,23 @@ def demo_desk_day_seed(*, now: datetime.datetime) -> int:
             Q(kind=BookingKind.CLASS, starts_at__lt=tomorrow_ends)
             | Q(kind=BookingKind.SLOT, starts_at__lt=now + datetime.timedelta(hours=SLOT_HOURS_BOOKED))
         )
+        full = {_last_class_of_the_day(branch, today + datetime.timedelta(days=days)) for days in (0, 1)}
         for item in items.filter(places_taken=0).order_by("starts_at", "id"):
-            made += _book_demo_item(item, members, manager, actor)
+            made += _book_demo_item(item, members, manager, actor, full=item.pk in full)
     return made
 
 
-def _book_demo_item(item: BookableItem, members: list[Member], manager, actor: Actor) -> int:
+def _last_class_of_the_day(branch: Branch, day: datetime.date) -> uuid.UUID | None:
+    starts, ends = local_day_bounds(day, branch.zone)
+    classes = ScheduledClass.objects.filter(branch=branch, starts_at__gte=starts, starts_at__lt=ends)
+    return classes.filter(is_cancelled=False).order_by("-starts_at", "id").values_list("pk", flat=True).first()
+
+
+def _book_demo_item(item: BookableItem, members: list[Member], manager, actor: Actor, *, full: bool) -> int:
     chooser = random.Random(str(item.id))
     if item.kind == BookingKind.SLOT:
         wanted = chooser.randint(0, min(3, item.capacity))
-    elif item.title == FULL_CLASS:
+    elif full:
         wanted = item.capacity + WAITLISTED
     else:
         wanted = round(item.capacity * CLASS_SHARE_BOOKED)
@@ -299,7 +405,7 @@ def _book_demo_item(item: BookableItem, members: list[Member], manager, actor: A
         except RuleViolation:
             continue  # used up their entitlement, or booked at that time: the next member then
         made += 1
-    if item.title == FULL_CLASS:
+    if full:
         # a manager's override beyond capacity, so Today lists one
         guest = members[-1]
         try:
