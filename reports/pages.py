@@ -464,7 +464,7 @@ def _override_cells(numbers) -> tuple[str, ...]:
         count(numbers.beyond_capacity),
         count(numbers.entitlement_only),
         "–" if average is None else f"{average:.1f}",
-        "–" if numbers.most_beyond is None else f"+{numbers.most_beyond}",
+        count(numbers.most_beyond),
         " · ".join(note for note in numbers.notes if note),
     )
 
