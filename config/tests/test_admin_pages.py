@@ -19,7 +19,7 @@ from clubs.models import Branch, Organization
 from clubs.tests.admin_forms import form_errors, submitted_form
 from clubs.tests.factories import BranchFactory, OrganizationFactory
 from facilities.models import BenefitSetting, BenefitSlot, Facility
-from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
+from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, ClosureFactory, FacilityFactory
 from members.models import BenefitKind, Entitlement, Member
 from members.tests.factories import EntitlementFactory, MemberFactory
 
@@ -43,6 +43,7 @@ def add_rows_of_every_kind() -> None:
     EntitlementFactory()
     BenefitSettingFactory()
     ClassTimetableEntryFactory()
+    ClosureFactory()
     AuditLogFactory()
 
 

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from clubs.tests.factories import BranchFactory
-from facilities.models import BenefitSetting, BenefitSlot, Facility, FacilityKind
+from facilities.models import BenefitSetting, BenefitSlot, Closure, Facility, FacilityKind
 
 
 class FacilityFactory(factory.django.DjangoModelFactory):
@@ -38,3 +38,17 @@ class BenefitSlotFactory(factory.django.DjangoModelFactory):
     starts_at = factory.Sequence(lambda n: next_half_hour() + datetime.timedelta(minutes=30 * (n % 96)))
     ends_at = factory.LazyAttribute(lambda slot: slot.starts_at + datetime.timedelta(minutes=30))
     capacity = 4
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    """The whole of a new branch closed tomorrow for maintenance."""
+
+    class Meta:
+        model = Closure
+
+    branch = factory.SubFactory(BranchFactory)
+    organization = factory.SelfAttribute("branch.organization")
+    starts_at = factory.LazyFunction(lambda: next_half_hour())
+    ends_at = factory.LazyAttribute(lambda closure: closure.starts_at + datetime.timedelta(hours=4))
+    reason = "maintenance"
+    note = "New heater"
