@@ -109,7 +109,8 @@ class ClosureAdmin(BranchTimeMixin, ClubModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         # straight to the closure's own page: the bookings it affects are the next thing to see
-        messages.success(request, f"{obj} is closed {_state(obj, timezone.now()).lower()}: its bookings are below.")
+        when = localtime.local_range(obj.starts_at, obj.ends_at, obj.branch.zone)
+        messages.success(request, f"{obj.what_is_closed} closed {when}. The bookings it affects are below.")
         return HttpResponseRedirect(reverse("admin:facilities_closure_change", args=[obj.pk]))
 
     def save_model(self, request, obj, form, change):
@@ -130,12 +131,14 @@ class ClosureAdmin(BranchTimeMixin, ClubModelAdmin):
         live = [booking for booking in bookings if booking.live]
         now = timezone.now()
         return {
-            "title": f"{closure.what_is_closed} closed, {closure.get_reason_display().lower()} ({_state(closure, now)})",
+            "title": f"{closure.what_is_closed} closed, {closure.get_reason_display().lower()} "
+            f"({_state(closure, now)})",
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "closure": closure,
             "closure_state": _state(closure, now),
+            "closure_when": localtime.local_range(closure.starts_at, closure.ends_at, zone),
             "closure_open": closure.reopened_at is None and closure.ends_at > now,
             "may_change_closure": request.user.has_perm(CHANGE_CLOSURE),
             "affected": [
