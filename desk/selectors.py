@@ -27,7 +27,7 @@ from bookings.services import BookingKind
 from clubs import localtime
 from clubs.models import Branch, local_day_bounds
 from config.rules import n_of_m
-from facilities.models import Facility
+from facilities.models import Closure, Facility
 
 # The engine's set_attendance opens check-in this long before the start, and a no-show at the
 # start: the desk offers each button from then (the engine still decides, and says why).
@@ -220,7 +220,22 @@ def arriving_next(
 class ClosedFacility:
     id: uuid.UUID
     name: str
-    reason: str  # "closed" or "under maintenance"
+    reason: str  # "closed", "under maintenance", or a closure's "closed 17:00–22:00 (maintenance: New heater)"
+
+
+def _closures_between(branch: Branch, start: datetime.datetime, end: datetime.datetime) -> list[Closure]:
+    closures = Closure.objects.filter(branch=branch, reopened_at__isnull=True, starts_at__lt=end, ends_at__gt=start)
+    return list(closures.select_related("facility").order_by("starts_at", "id"))
+
+
+def _closed_today(closure: Closure, branch: Branch, start: datetime.datetime, end: datetime.datetime) -> ClosedFacility:
+    closure.branch = branch
+    if closure.starts_at <= start and closure.ends_at >= end:
+        hours = "all day"
+    else:
+        hours = localtime.time_range(max(closure.starts_at, start), min(closure.ends_at, end), branch.zone)
+    why = closure.get_reason_display().lower() + (f": {closure.note}" if closure.note else "")
+    return ClosedFacility(closure.pk, closure.what_is_closed, f"closed {hours} ({why})")
 
 
 @dataclass(frozen=True)
@@ -299,7 +314,7 @@ def needs_attention(
     closed = [
         ClosedFacility(facility.pk, facility.name, "closed" if not facility.is_active else "under maintenance")
         for facility in facilities.order_by("name", "id")
-    ]
+    ] + [_closed_today(closure, branch, start, end) for closure in _closures_between(branch, start, end)]
     return Attention(
         not_checked_in=_first_lines(late, branch.zone, LINES_SHOWN),
         waitlist_with_free_places=waiting,

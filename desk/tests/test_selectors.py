@@ -23,6 +23,7 @@ from clubs.tests.factories import BranchFactory
 from config.tests.clock import interesting_day, local
 from desk.selectors import arriving_next, day_timeline, needs_attention, roster
 from facilities.models import BenefitSetting
+from facilities.services import closure_open
 from facilities.tests.factories import BenefitSettingFactory, BenefitSlotFactory, FacilityFactory
 from members.models import BenefitKind
 from members.tests.factories import EntitlementFactory, MemberFactory
@@ -201,7 +202,7 @@ def test_a_long_list_shows_its_first_lines_and_counts_the_rest_in_the_same_query
 def test_needs_attention_lists_the_not_checked_in_the_waitlists_with_room_closures_and_overrides(
     desk, at_10_20, django_assert_num_queries
 ):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         attention = needs_attention(branch=desk.branch, day=DAY)
     # the latest start first: who just missed it may be at the counter
     assert [(line.starts, line.item_title, line.member_name) for line in attention.not_checked_in.lines] == [
@@ -230,6 +231,22 @@ def test_needs_attention_lists_the_not_checked_in_the_waitlists_with_room_closur
     )
     assert override.reason == "VIP or guest of the club: Guest of the owner"
     assert override.booked_by == "test-manager"
+
+
+def test_needs_attention_names_todays_closures_with_their_hours_on_the_branchs_clock(desk, at_10_20, manager):
+    for room, facility, start, end, reason, note in (
+        ("Studio 1", None, at(14), at(16), "private_event", "Birthday party"),
+        ("", desk.sauna_slot.facility, at(18), at(18) + datetime.timedelta(days=3), "maintenance", ""),
+    ):
+        closure_open(branch=desk.branch, facility=facility, room=room, starts_at=start, ends_at=end, reason=reason,
+                     note=note, user=manager, source="admin")  # fmt: skip
+    closed = [
+        (facility.name, facility.reason) for facility in needs_attention(branch=desk.branch, day=DAY).closed_facilities
+    ]
+    assert closed[-2:] == [
+        ("room Studio 1", "closed 14:00–16:00 (private event: Birthday party)"),
+        ("Sauna", "closed 18:00–00:00 (maintenance)"),
+    ]
 
 
 def test_the_roster_lists_attendees_the_waitlist_in_promotion_order_and_the_cancelled(

@@ -108,10 +108,10 @@ def test_today_and_its_panels_cost_a_fixed_number_of_queries(
     _bookings_everywhere(desk, more_classes)
     front_desk_client.get(TODAY, {"branch": desk.branch.pk})  # remembered: later pages read it
     # session, user and permissions (4), remembered branch, timeline (2), arriving (1),
-    # attention (3), and the branches to switch to
-    with django_assert_num_queries(12):
+    # attention (4: late arrivals, closed facilities, closures, overrides), and the branches to switch to
+    with django_assert_num_queries(13):
         assert front_desk_client.get(TODAY).status_code == 200
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert front_desk_client.get(PANELS, HTTP_HX_REQUEST="true").status_code == 200
 
 
