@@ -4,13 +4,55 @@
 -- (SQLSTATEs CS001, CS002), and the engine's not_found, no_member and member_not_active; the
 -- defaults of a facility without settings are app_private.default_opens_at() and its siblings (facilities.models.FACILITY_DEFAULTS).
 
+-- The slots the facilities' settings produce at a branch, from the first day to the last (days of
+-- the branch's calendar; p_time_zone is the branch's zone), of every active facility not under
+-- maintenance, or of one of them (p_facility_id). The one statement of "what the settings want":
+-- the generator below makes them, and a schedule change (schedule/sql/schedule_changes/) compares
+-- them with the slots already made. Opening hours are wall-clock times in the branch's zone: a local
+-- time that does not exist (clocks going forward) gets no slot, a local time that happens twice
+-- (clocks going back) gets one.
+create or replace function app_private.facility_slots_wanted(
+    p_branch_id uuid,
+    p_start_date date,
+    p_end_date date,
+    p_time_zone text,
+    p_facility_id uuid default null
+) returns table (facility_id uuid, organization_id uuid, starts_at timestamptz, ends_at timestamptz, capacity smallint)
+    language sql stable
+    set search_path = ''
+as $$
+    select facility.id, facility.organization_id, local_start at time zone p_time_zone,
+           (local_start at time zone p_time_zone) + make_interval(mins => facility.slot_minutes),
+           facility.capacity
+    from (
+        select f.id, f.organization_id, f.available_days,
+               coalesce(s.opens_at, app_private.default_opens_at()) as opens_at,
+               coalesce(s.closes_at, app_private.default_closes_at()) as closes_at,
+               coalesce(s.slot_minutes, app_private.default_slot_minutes()) as slot_minutes,
+               coalesce(s.capacity, f.capacity) as capacity
+        from public.facilities f
+        left join public.benefit_settings s on s.facility_id = f.id
+        where f.branch_id = p_branch_id and f.is_active and not f.under_maintenance
+          and (p_facility_id is null or f.id = p_facility_id)
+    ) facility
+    -- days as plain timestamps: wall-clock arithmetic, whatever the session's time zone
+    cross join generate_series(p_start_date::timestamp, p_end_date::timestamp, interval '1 day') as day
+    cross join lateral generate_series(
+        day + facility.opens_at,
+        day + facility.closes_at - make_interval(mins => facility.slot_minutes),
+        make_interval(mins => facility.slot_minutes)
+    ) as local_start
+    where extract(isodow from day)::smallint = any(facility.available_days)
+      -- a wall-clock time that does not exist that day does not survive the round trip
+      and (local_start at time zone p_time_zone) at time zone p_time_zone = local_start
+$$;
+
 -- The generator. Set-based: every wanted slot of every facility of the branch in one statement.
--- Opening hours are wall-clock times in the branch's zone: a local time that does not exist (clocks
--- going forward) gets no slot, a local time that happens twice (clocks going back) gets one.
--- Concurrent runs for a branch queue on an advisory lock; the unique key (facility, start) makes a
--- duplicate impossible anyway. With p_rebuild, future slots the settings no longer produce are
--- removed unless a booking holds them. Writes one audit entry when it creates or removes slots,
--- none otherwise, so members opening the app do not flood the trail.
+-- Concurrent runs for a branch, and schedule changes at it, queue on the branch's advisory lock; the
+-- unique key (facility, start) makes a duplicate impossible anyway. With p_rebuild, future slots
+-- the settings no longer produce are removed unless a booking holds them. Writes one audit entry
+-- when it creates or removes slots, none otherwise, so members opening the app do not flood the
+-- trail.
 create or replace function app_private.generate_facility_slots(
     p_branch_id uuid,
     p_start_date date,
@@ -27,32 +69,10 @@ create or replace function app_private.generate_facility_slots(
 as $$
 declare
     max_days constant integer := app_private.slot_run_max_days();
-    -- The slots the settings produce, written once and used by every statement below
-    -- ($1 branch, $2 first day, $3 last day, $4 the branch's time zone).
+    -- The slots the settings produce (app_private.facility_slots_wanted, above), used by every
+    -- statement below ($1 branch, $2 first day, $3 last day, $4 the branch's time zone).
     wanted constant text := $wanted$
-        select facility.id as facility_id, facility.organization_id, local_start at time zone $4 as starts_at,
-               (local_start at time zone $4) + make_interval(mins => facility.slot_minutes) as ends_at,
-               facility.capacity
-        from (
-            select f.id, f.organization_id, f.available_days,
-                   coalesce(s.opens_at, app_private.default_opens_at()) as opens_at,
-                   coalesce(s.closes_at, app_private.default_closes_at()) as closes_at,
-                   coalesce(s.slot_minutes, app_private.default_slot_minutes()) as slot_minutes,
-                   coalesce(s.capacity, f.capacity) as capacity
-            from public.facilities f
-            left join public.benefit_settings s on s.facility_id = f.id
-            where f.branch_id = $1 and f.is_active and not f.under_maintenance
-        ) facility
-        -- days as plain timestamps: wall-clock arithmetic, whatever the session's time zone
-        cross join generate_series($2::date::timestamp, $3::date::timestamp, interval '1 day') as day
-        cross join lateral generate_series(
-            day + facility.opens_at,
-            day + facility.closes_at - make_interval(mins => facility.slot_minutes),
-            make_interval(mins => facility.slot_minutes)
-        ) as local_start
-        where extract(isodow from day)::smallint = any(facility.available_days)
-          -- a wall-clock time that does not exist that day does not survive the round trip
-          and (local_start at time zone $4) at time zone $4 = local_start
+        select * from app_private.facility_slots_wanted($1, $2, $3, $4)
     $wanted$;
     -- Future slots of the range that the settings no longer produce, and whether bookings hold them.
     stale constant text := $stale$
