@@ -1,4 +1,9 @@
+import datetime
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from audit.admin_mixins import ClubModelAdmin
 from classes.models import ClassTimetableEntry, ScheduledClass
@@ -28,9 +33,26 @@ class ScheduledClassAdmin(BranchTimeMixin, ClubModelAdmin):
         return scheduled_class.booked_count
 
 
+# The fields of a timetable entry that its classes copy: saving a change of any leads to the schedule
+# change's preview (schedule/changes.py, reached by its URL name: classes sits below schedule), which
+# shows what the change does to the classes already made and applies it to the entry and to them at
+# once. An entry stays at its branch.
+ENTRY_FIELDS = ("title", "instructor", "room", "capacity", "weekday", "starts_at_local", "duration_minutes",
+                "valid_from", "valid_until")  # fmt: skip
+
+
+def _query_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    return str(value)
+
+
 @admin.register(ClassTimetableEntry)
 class ClassTimetableEntryAdmin(ClubModelAdmin):
-    """The weekly timetable; `manage.py ensure_classes` (nightly) makes its classes."""
+    """The weekly timetable; `manage.py ensure_classes` (nightly) makes its classes, and a change of an
+    entry is saved through its preview."""
 
     list_display = ["title", "branch", "weekday", "starts", "duration_minutes", "room", "instructor", "capacity",
                     "valid_from", "valid_until"]  # fmt: skip
@@ -46,8 +68,8 @@ class ClassTimetableEntryAdmin(ClubModelAdmin):
                 "description": "Times are on the branch's own clock, whatever the season: a 07:00 class is at "
                 "07:00 there in winter and in summer. On the day clocks go forward, a start that does not exist "
                 "moves on by the gap (02:30 becomes 03:30); on the day they go back, a start that happens twice "
-                "is the second one. Classes are made nightly for the coming weeks; classes already made keep "
-                "their time when this entry changes.",
+                "is the second one. Classes are made nightly for the coming weeks; saving a change shows first what "
+                "it does to the classes already made, then applies it to them too.",
                 "fields": ["weekday", "starts_at_local", "duration_minutes", "valid_from", "valid_until"],
             },
         ),
@@ -56,3 +78,28 @@ class ClassTimetableEntryAdmin(ClubModelAdmin):
     @admin.display(description="Starts (branch time)", ordering="starts_at_local")
     def starts(self, entry: ClassTimetableEntry) -> str:
         return f"{entry.starts_at_local:%H:%M}"
+
+    def get_readonly_fields(self, request, obj=None):
+        # an entry stays at its branch: end it there (valid until) and add one at the other
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "branch"] if obj else fields
+
+    def save_model(self, request, obj, form, change):
+        if change and set(form.changed_data) & set(ENTRY_FIELDS):
+            # saved, with its classes, by the preview's Apply
+            query = {name: _query_value(form.cleaned_data[name]) for name in ENTRY_FIELDS}
+            query["next"] = request.get_full_path()
+            request.schedule_change_url = (
+                f"{reverse('admin:schedule_change_timetable_entry', args=[obj.pk])}?{urlencode(query)}"
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "schedule_change_url", None):  # nothing saved yet
+            super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if url := getattr(request, "schedule_change_url", None):
+            return HttpResponseRedirect(url)
+        return super().response_change(request, obj)

@@ -1,37 +1,78 @@
+import datetime
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from audit.admin_mixins import ClubModelAdmin
 from clubs.admin_time import BranchTimeMixin, branch_day_filter, branch_local
 from config.sql import places_taken
-from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
-from facilities.selectors import future_slot_capacities
+from facilities.models import FACILITY_DEFAULTS, BenefitSetting, BenefitSlot, Facility, Weekday
 
-# Settings whose change reshapes the slots generated from now on.
-HOURS_FIELDS = {"opens_at", "closes_at", "slot_minutes"}
+# The settings whose change reshapes the slots already made. A save that changes any of them (or
+# the facility's capacity, which an empty settings capacity stands for) saves everything else and
+# leads to the schedule change's preview (schedule/changes.py, reached by its URL name: facilities
+# sits below schedule), which shows what the new values do to the future slots and applies them to
+# the settings and the slots at once.
+SHAPE_FIELDS = ("capacity", "opens_at", "closes_at", "slot_minutes")
 
 
-def _slots_keep(count: int) -> str:
-    return "1 future slot keeps" if count == 1 else f"{count} future slots keep"
-
-
-def kept_slots_notice(facility: Facility, changed: set[str]) -> str:
-    """What a manager is told after changing a facility's capacity or hours: the slots already
-    generated keep what they had (applying a change to them comes with schedule changes)."""
-    shape = facility.slot_shape()
-    notes = []
-    if "capacity" in changed:
-        kept = future_slot_capacities(facility_id=facility.pk, other_than=shape.capacity)
-        if kept:
-            groups = " and ".join(f"{_slots_keep(count)} capacity {capacity}" for capacity, count in kept.items())
-            notes.append(f"{groups}; slots made from now on have {shape.capacity}.")
-    if changed & HOURS_FIELDS:
-        count = sum(future_slot_capacities(facility_id=facility.pk).values())
-        if count:
-            kept = f"{_slots_keep(count)} the hours they were made with"
-            notes.append(f"{kept}; slots made from now on are {shape.hours}.")
-    if not notes:
+def _query_value(value) -> str:
+    if value is None:
         return ""
-    return f"{facility.name}: {' '.join(notes)} Their bookings are untouched."
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    return str(value)
+
+
+def defer_shape_fields(form, names: tuple[str, ...]) -> dict:
+    """Take the fields of `names` that `form` changed out of this save: its instance keeps its
+    stored values for them (what the table holds, or the field's default for a new row), the audit
+    entry of the save leaves them out, and the new values are returned, for the preview."""
+    deferred = [name for name in form.changed_data if name in names]
+    if not deferred:
+        return {}
+    instance = form.instance
+    stored = type(instance).objects.filter(pk=instance.pk).values(*deferred).first() if instance.pk else None
+    for name in deferred:
+        value = stored[name] if stored is not None else instance._meta.get_field(name).get_default()
+        setattr(instance, name, value)
+    proposed = {name: form.cleaned_data[name] for name in deferred}
+    form.changed_data = [name for name in form.changed_data if name not in deferred]
+    return proposed
+
+
+def _defer(request, facility: Facility, proposed: dict, *, other_changes: bool) -> None:
+    pending = getattr(request, "schedule_change", None) or {"facility": facility, "values": {}, "other": False}
+    pending["values"].update(proposed)
+    pending["other"] = pending["other"] or other_changes
+    request.schedule_change = pending
+
+
+def schedule_change_redirect(request) -> HttpResponseRedirect | None:
+    """To the preview of the values this save deferred, if it deferred any."""
+    pending = getattr(request, "schedule_change", None)
+    if not pending:
+        return None
+    facility = pending["facility"]
+    settings = BenefitSetting.objects.filter(facility=facility).first()
+    values = {
+        "facility_capacity": facility.capacity,
+        "capacity": settings.capacity if settings else None,
+        "opens_at": settings.opens_at if settings else FACILITY_DEFAULTS.opens_at,
+        "closes_at": settings.closes_at if settings else FACILITY_DEFAULTS.closes_at,
+        "slot_minutes": settings.slot_minutes if settings else FACILITY_DEFAULTS.slot_minutes,
+        **pending["values"],
+    }
+    if pending["other"]:
+        messages.info(
+            request,
+            f"The other changes to {facility.name} are saved. Its new capacity, hours or slot length are not "
+            "applied yet: here is what they do to the slots already made.",
+        )
+    query = {name: _query_value(value) for name, value in values.items()} | {"next": request.get_full_path()}
+    return HttpResponseRedirect(f"{reverse('admin:schedule_change_facility', args=[facility.pk])}?{urlencode(query)}")
 
 
 class FacilityFilter(admin.RelatedFieldListFilter):
@@ -57,14 +98,22 @@ class FacilityAdmin(ClubModelAdmin):
     search_fields = ["name", "branch__name"]
     inlines = [BenefitSettingInline]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change:
-            changed = set(form.changed_data) & {"capacity"}
-            for formset in formsets:  # the settings inline
-                changed.update(name for inline_form in formset.forms for name in inline_form.changed_data)
-            if notice := kept_slots_notice(form.instance, changed):
-                self.message_user(request, notice, messages.WARNING)
+    def save_model(self, request, obj, form, change):
+        if change and (proposed := defer_shape_fields(form, ("capacity",))):
+            _defer(request, obj, {"facility_capacity": proposed["capacity"]}, other_changes=bool(form.changed_data))
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if change and formset.model is BenefitSetting:
+            for inline_form in formset.forms:
+                if getattr(inline_form, "cleaned_data", None) and (
+                    proposed := defer_shape_fields(inline_form, SHAPE_FIELDS)
+                ):
+                    _defer(request, form.instance, proposed, other_changes=bool(inline_form.changed_data))
+        super().save_formset(request, form, formset, change)
+
+    def response_change(self, request, obj):
+        return schedule_change_redirect(request) or super().response_change(request, obj)
 
     @admin.display(description="Available days")
     def days(self, facility: Facility) -> str:
@@ -89,9 +138,17 @@ class BenefitSettingAdmin(ClubModelAdmin):
     search_fields = ["facility__name"]
 
     def save_model(self, request, obj, form, change):
+        if proposed := defer_shape_fields(form, SHAPE_FIELDS):
+            _defer(request, obj.facility, proposed, other_changes=bool(form.changed_data))
+            if change and not form.changed_data:
+                return  # nothing else to save: the preview's Apply saves the rest
         super().save_model(request, obj, form, change)
-        if change and (notice := kept_slots_notice(obj.facility, set(form.changed_data))):
-            self.message_user(request, notice, messages.WARNING)
+
+    def response_change(self, request, obj):
+        return schedule_change_redirect(request) or super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return schedule_change_redirect(request) or super().response_add(request, obj, post_url_continue)
 
 
 @admin.register(BenefitSlot)
