@@ -22,7 +22,7 @@ from classes.models import ScheduledClass
 from clubs import localtime
 from clubs.tests.admin_forms import submitted_form
 from clubs.tests.factories import BranchFactory
-from config.tests.clock import interesting_day
+from config.tests.clock import interesting_day, local
 from config.tests.test_hostile_queries import HOSTILE_VALUES
 from facilities.models import BenefitSetting, BenefitSlot
 from members.tests.factories import MemberFactory
@@ -130,6 +130,27 @@ def test_the_facility_page_and_its_settings_inline_lead_to_one_preview(manager_c
     assert BenefitSetting.objects.get(facility=sauna).opens_at == datetime.time(6)
     follow = manager_client.get(response["Location"])
     assert "The other changes to Finnish sauna are saved" in " ".join(str(m) for m in get_messages(follow.wsgi_request))
+
+
+def test_a_facility_without_settings_gets_them_through_the_preview(manager_client, sauna):
+    BenefitSetting.objects.filter(facility=sauna).delete()
+
+    response = save(manager_client, sauna, **{"settings-0-opens_at": "08:00", "settings-0-booking_window_days": "7"})
+
+    assert query_of(response)["opens_at"] == "08:00"
+    assert not BenefitSetting.objects.filter(facility=sauna).exists()
+    form = submitted_form(manager_client.get(response["Location"]).content.decode())
+    assert "Applied:" in manager_client.post(response["Location"], form).content.decode()
+    assert BenefitSetting.objects.get(facility=sauna).opens_at == datetime.time(8)
+    assert (
+        not sauna.slots.filter(starts_at__gt=timezone.now(), starts_at__lt=local_eight_tomorrow(sauna))
+        .filter(starts_at__gte=local_eight_tomorrow(sauna) - datetime.timedelta(hours=2))
+        .exists()
+    )
+
+
+def local_eight_tomorrow(facility) -> datetime.datetime:
+    return local(localtime.local_today(ZONE) + datetime.timedelta(days=1), 8, 0, ZONE)
 
 
 def test_a_facility_saved_without_new_shape_saves_as_before(manager_client, sauna):
