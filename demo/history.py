@@ -84,7 +84,7 @@ JOINS_WAITLIST, LEAVES_WAITLIST, PROMOTED_NO_SHOW = 0.85, 0.2, 0.12
 BOOKS_IN_APP = 0.85  # of members with the app; the others book at the desk
 CANCELS_IN_APP = 0.75
 # A manager's override on an item that ended full, and a second one on the same item.
-OVERRIDE_SHARE = {"class": 0.12, "slot": 0.03}
+OVERRIDE_SHARE = {"class": 0.1, "slot": 0.015}
 SECOND_OVERRIDE = 0.25
 OVERRIDES = {
     "class": [
