@@ -41,7 +41,7 @@ def test_each_sqlstate_is_one_rule_and_each_code_one_http_status():
 def test_the_engines_own_sqlstates_are_no_standard_ones():
     for rule in rules.RULES:
         if rule.sqlstate and rule.sqlstate != rules.LOCK_NOT_AVAILABLE:
-            assert re.fullmatch(r"C[BS]\d{3}", rule.sqlstate), rule.code
+            assert re.fullmatch(r"C[BSC]\d{3}", rule.sqlstate), rule.code
 
 
 def test_the_sql_refuses_only_by_rules_of_the_registry():
