@@ -9,7 +9,7 @@ from django.db import models
 
 from audit.models import AuditSource
 from audit.services import Actor, audit_record
-from clubs.admin_base import ClubAddressMixin
+from clubs.admin_base import ClubAddressMixin, ClubRelationFieldsMixin
 
 # How entities are named in the trail, where the model's own name would read badly.
 ENTITY_NAMES = {
@@ -113,6 +113,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
             record_form_change(request, inline_form, created=created)
 
 
-class ClubModelAdmin(ClubAddressMixin, AuditedModelAdmin):
-    """The base of the club's admin pages: audited, and what a page cannot use of its address is
-    ignored, never a 500."""
+class ClubModelAdmin(ClubAddressMixin, ClubRelationFieldsMixin, AuditedModelAdmin):
+    """The base of the club's admin pages: audited, what a page cannot use of its address is
+    ignored, and a hostile value in a relation field (an autocomplete field above all) is a form
+    error: never a 500. An inline with `autocomplete_fields` takes
+    `clubs.admin_base.ClubRelationFieldsMixin` too."""

@@ -1,14 +1,17 @@
-"""What the club's admin pages do with their address (query string): what a page cannot show
-gets a message or is ignored, never a 500. The audited base every page is built on,
-`audit.admin_mixins.ClubModelAdmin`, adds this to the audit trail's recording."""
+"""What the club's admin pages do with their address (query string) and their forms' hostile
+values: what a page cannot show gets a message, a form error or is ignored, never a 500. The
+audited base every page is built on, `audit.admin_mixins.ClubModelAdmin`, adds this to the audit
+trail's recording."""
 
 from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 
 # Date parts a lookup in the address may name (?created_at__year=2026, ?starts_at__year__gte=9),
@@ -103,3 +106,60 @@ class ClubAddressMixin:
     def get_search_results(self, request, queryset, search_term):
         # The changelist's search box refuses NUL itself; the autocomplete's term does not.
         return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+
+class KeysOnlyAutocompleteMixin:
+    """For an autocomplete widget: a submitted value that cannot be a key of the field's target
+    (not a UUID, a NUL, a number beyond the column) is shown as nothing selected. Django's widget
+    looks the value up to show it again, and such a value made the lookup itself fail: a 500 in
+    place of the form's own "Select a valid choice"."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [each for each in value if self._may_be_a_key(each)], attr)
+
+    def _may_be_a_key(self, value) -> bool:
+        target = self.field.remote_field.model._meta
+        key = target.get_field(getattr(self.field.remote_field, "field_name", None) or target.pk.attname)
+        if "\x00" in str(value):  # PostgreSQL's text cannot hold one
+            return False
+        try:
+            key.run_validators(key.to_python(value))
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            return False
+        return True
+
+
+class ClubAutocompleteSelect(KeysOnlyAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class ClubAutocompleteSelectMultiple(KeysOnlyAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class KeyChoiceField(forms.ModelChoiceField):
+    """A value that cannot be a key of the target (not a UUID, a NUL) is "Select a valid choice",
+    as a key of no row is. Django's own field answers with the column's complaint instead
+    ("“…” is not a valid UUID."), which repeats a value of any length back to the page."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from error
+
+
+class ClubRelationFieldsMixin:
+    """For a ModelAdmin or an inline: a hostile value in a relation field (a foreign key, its
+    `autocomplete_fields` above all) is the form's "Select a valid choice", never a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", KeyChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ClubAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ClubAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
