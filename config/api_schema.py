@@ -7,6 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
+from config.request_limits import MAX_HEADER_FIELD_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES
+
 
 class ErrorBody(serializers.Serializer):
     code = serializers.CharField(help_text="Stable per rule or check, e.g. `full`, `invalid`, `token_expired`.")
@@ -21,8 +23,13 @@ ERROR_DESCRIPTIONS = {
     404: "The item does not exist, or is not in the caller's organization.",
     409: "A booking rule refuses (`full`, `already_booked`, `busy`, …).",
     413: "The request body is too large.",
+    414: f"The address (path and query string) is longer than the API accepts ({MAX_TARGET_BYTES} bytes).",
     415: "The request body's media type is not JSON or a form.",
     429: "Too many requests from this member or staff user; see Retry-After.",
+    431: (
+        f"The request's headers are more or larger than the API accepts ({MAX_HEADER_FIELDS} fields "
+        f"of {MAX_HEADER_FIELD_BYTES} bytes each)."
+    ),
     503: "The database is unavailable; see Retry-After.",
 }
 # Text without NUL, which DRF's text fields refuse (PostgreSQL cannot store it).
@@ -39,7 +46,8 @@ RETRY_AFTER = OpenApiParameter(
 class ApiSchema(AutoSchema):
     """Adds the error answers of each operation: 401/403 where credentials are needed, 400 where
     it reads a query or a body, 404/409 where it changes state through the booking engine (or
-    names an item in its path), 413/415 where it reads a body, and 429/503 everywhere."""
+    names an item in its path), 413/415 where it reads a body, and 414/429/431/503 everywhere
+    (414/431: an address or headers beyond config/request_limits.py)."""
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         """Also states the NUL that text fields refuse: the document says what the API accepts."""
@@ -71,7 +79,7 @@ class ApiSchema(AutoSchema):
 
     def error_statuses(self, operation: dict) -> list[int]:
         reads_body = "requestBody" in operation
-        statuses = {429, 503}
+        statuses = {414, 429, 431, 503}
         if not all(isinstance(permission, permissions.AllowAny) for permission in self.view.get_permissions()):
             statuses |= {401, 403}
         if reads_body or any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
