@@ -14,6 +14,7 @@ from audit.services import Actor
 from bookings.concierge import ConciergeFlow
 from bookings.models import BenefitBooking, Booking, ClassBooking
 from bookings.services import BookingKind, CancelOutcome, booking_cancel, booking_check_in, booking_mark_no_show
+from bookings.wording import moved_up_from_the_waitlist
 from clubs import localtime
 from clubs.admin_base import ClubChangeList
 from clubs.admin_time import branch_day_filter, branch_local
@@ -57,8 +58,9 @@ def _cancellation_news(modeladmin, booking, outcome: CancelOutcome) -> str:
         )
         if promoted is not None:
             news.append(
-                f"{promoted.member.full_name} moved up from the waitlist to {modeladmin.when(promoted)} "
-                f"in {booking.member.full_name}'s place."
+                moved_up_from_the_waitlist(
+                    promoted.member.full_name, modeladmin.when(promoted), booking.member.full_name
+                )
             )
     return " ".join(news)
 

@@ -25,6 +25,7 @@ from bookings.services import (
     booking_mark_no_show,
     booking_undo_attendance,
 )
+from bookings.wording import moved_up_from_the_waitlist
 from clubs import localtime
 from config.errors import RuleViolation
 from desk.access import parse_uuid, require_change, require_desk
@@ -53,11 +54,15 @@ def _cancelled(request, booking: ItemBooking, actor: Actor) -> str:
         kind=booking.kind, booking_id=booking.pk, actor=actor, source=AuditSource.ADMIN, reason=reason
     )
     said = f"Cancelled {booking.member.full_name}'s booking for {_item(booking)}"
-    if outcome.late:
-        said += " (a late cancellation)"
-    if outcome.promoted_booking_id:
-        said += "; the first member on the waitlist has the place"
-    return said + "."
+    said += " (a late cancellation)." if outcome.late else "."
+    promoted = (
+        ItemBooking.objects.select_related("member").filter(kind=booking.kind, pk=outcome.promoted_booking_id).first()
+        if outcome.promoted_booking_id
+        else None
+    )
+    if promoted is not None:
+        said += " " + moved_up_from_the_waitlist(promoted.member.full_name, _item(promoted), booking.member.full_name)
+    return said
 
 
 # A check-in or a no-show is undone from the message that says it was done.

@@ -259,7 +259,8 @@ def test_a_free_cancellation_gives_the_place_to_the_first_on_the_waitlist(desk, 
     book(evening, desk.members["Dan"], CLASS, join_waitlist=True)
     answer = act(front_desk_client, "cancel", booking_of(evening, desk.members["Ben"]), evening)
     assert said(answer)["deskMessage"]["text"] == (
-        "Cancelled Ben Adams's booking for Evening flow at 18:00; the first member on the waitlist has the place."
+        "Cancelled Ben Adams's booking for Evening flow at 18:00. "
+        "Cleo Diaz moved up from the waitlist to Evening flow at 18:00 in Ben Adams's place."
     )
     assert booking_of(evening, desk.members["Ben"]).is_late_cancellation is False
     page = text(front_desk_client.get(roster_url(evening)))
