@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from access.staff_groups import FRONT_DESK, MANAGER
@@ -29,8 +29,8 @@ from classes.services import classes_ensure
 from clubs import localtime
 from clubs.models import Branch, Organization, local_day_bounds
 from config.errors import RuleViolation
-from facilities.models import BenefitSetting, Facility, FacilityKind, Weekday
-from facilities.services import slots_ensure
+from facilities.models import BenefitSetting, Closure, ClosureReason, Facility, FacilityKind, Weekday
+from facilities.services import closure_open, slots_ensure
 from members.models import BenefitKind, Entitlement, EntitlementPeriod, Member, MemberStatus
 
 DEMO_NAMESPACE = uuid.UUID("0b7c5e52-6c1e-4a8e-9a51-2f0d3c1d7a10")
@@ -166,6 +166,7 @@ def demo_data_seed(*, today: datetime.date) -> DemoSummary:
     timetable = sum(_seed_timetable(branch, today) for branch in branches)
     classes = sum(_seed_classes(branch, today) for branch in branches)
     logins = [_seed_staff_login(*login, today=today) for login in STAFF_LOGINS]
+    _seed_closure(branches[-1], today)
     return DemoSummary(
         organization=organization,
         branches=len(branches),
@@ -326,6 +327,32 @@ def _seed_classes(branch: Branch, today: datetime.date) -> int:
     week_starts, _ = local_day_bounds(today, branch.zone)
     _, week_ends = local_day_bounds(last_day, branch.zone)
     return ScheduledClass.objects.filter(branch=branch, starts_at__gte=week_starts, starts_at__lt=week_ends).count()
+
+
+def _seed_closure(branch: Branch, today: datetime.date) -> None:
+    """Studio 2 closed next Wednesday morning for a private event, its Barre class with it, so the
+    closures' pages and the grid show one; once (an open closure of the room to come is kept)."""
+    start_of_today, _ = local_day_bounds(today, branch.zone)
+    open_closures = Closure.objects.filter(branch=branch, reopened_at__isnull=True, ends_at__gt=start_of_today)
+    if open_closures.filter(room="Studio 2").exists():
+        return
+    wednesday = today + datetime.timedelta(days=(3 - today.isoweekday()) % 7 or 7)
+    starts_at = datetime.datetime.combine(wednesday, datetime.time(9), tzinfo=branch.zone)
+    with connection.cursor() as cursor:  # the database's clock decides what is past (a test may move Python's)
+        cursor.execute("select now()")
+        if starts_at <= cursor.fetchone()[0]:
+            return
+    closure_open(
+        branch=branch,
+        facility=None,
+        room="Studio 2",
+        starts_at=starts_at,
+        ends_at=datetime.datetime.combine(wednesday, datetime.time(12), tzinfo=branch.zone),
+        reason=ClosureReason.PRIVATE_EVENT,
+        note="Corporate wellness morning",
+        user=get_user_model().objects.get(username=STAFF_LOGINS[1][0]),
+        source=AuditSource.COMMAND,
+    )
 
 
 def _upsert(model, rows: list, fields: list[str]) -> list:

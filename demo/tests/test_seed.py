@@ -2,12 +2,13 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bookings.models import BenefitBooking
 from classes.models import ClassTimetableEntry, ScheduledClass
 from clubs.models import Branch, Organization
 from demo.seed import demo_data_seed
-from facilities.models import BenefitSetting, Facility
+from facilities.models import BenefitSetting, Closure, Facility
 from members.models import Entitlement, Member
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,18 @@ def test_the_desk_day_gets_bookings_around_now_once():
     assert live.filter(capacity_override=True, booked_by_user__username="manager").exists()
     assert not live.filter(starts_at__lte=timezone.now()).exists()  # nothing booked that has started
     assert demo_desk_day_seed(now=timezone.now()) == 0  # loading again adds nothing
+
+
+def test_the_demo_closes_studio_2_next_wednesday_morning_once():
+    today = timezone.localdate()
+    demo_data_seed(today=today)
+    demo_data_seed(today=today)
+    (closure,) = Closure.objects.all()
+    local = timezone.localtime(closure.starts_at, closure.branch.zone)
+    assert (closure.branch.name, closure.room, local.isoweekday(), f"{local:%H:%M}") == (
+        "Harbourfront",
+        "Studio 2",
+        3,
+        "09:00",
+    )
+    assert closure.reason == "private_event" and closure.starts_at > timezone.now()
