@@ -43,7 +43,12 @@ class SlotSerializer(serializers.Serializer):
     time_zone = time_zone_field()
     capacity = serializers.IntegerField()
     remaining = serializers.IntegerField(help_text="Places still free.")
-    is_closed = serializers.BooleanField(help_text="The facility is closed or under maintenance: not bookable.")
+    is_closed = serializers.BooleanField(
+        help_text="Not bookable: the facility is closed or under maintenance, or a closure covers the slot."
+    )
+    closed_reason = serializers.CharField(
+        allow_null=True, help_text='Why it is closed, e.g. "closed for maintenance: New heater"; null when open.'
+    )
 
     class Meta:
         ref_name = "Slot"
@@ -87,7 +92,13 @@ class ClassSerializer(serializers.Serializer):
     time_zone = time_zone_field()
     capacity = serializers.IntegerField()
     remaining = serializers.IntegerField(help_text="Places still free.")
-    is_cancelled = serializers.BooleanField(source="is_closed")
+    is_cancelled = serializers.BooleanField(
+        source="is_closed", help_text="Not bookable: the class is cancelled or a closure covers it."
+    )
+    closed_reason = serializers.CharField(
+        allow_null=True,
+        help_text='Why, e.g. "the class is cancelled" or "closed for private event: Open day"; null when open.',
+    )
 
     class Meta:
         ref_name = "Class"

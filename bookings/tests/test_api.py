@@ -15,6 +15,7 @@ from bookings.services import Override, booking_create
 from bookings.tests.conftest import tomorrow_at
 from classes.tests.factories import ScheduledClassFactory
 from clubs.tests.factories import BranchFactory
+from facilities.services import closure_open
 from facilities.tests.factories import BenefitSlotFactory, FacilityFactory
 from members.models import BenefitKind
 from members.tests.factories import EntitlementFactory, MemberFactory
@@ -57,6 +58,18 @@ def test_a_slot_of_a_facility_under_maintenance_is_listed_as_closed(client, club
     day = tomorrow_at(0).date().isoformat()
     slots = client.get(reverse("api:slots"), {"date": day}, **as_member(member)).json()
     assert [(slot["id"], slot["is_closed"]) for slot in slots["results"]] == [(str(club.slot.pk), True)]
+
+
+def test_a_closure_closes_the_slots_and_classes_it_covers_with_its_reason(client, club, member, manager):
+    closure_open(branch=club.branch, facility=None, room="", starts_at=tomorrow_at(11), ends_at=tomorrow_at(14),
+                 reason="private_event", note="Open day", user=manager, source="admin")  # fmt: skip
+    day = tomorrow_at(0).date().isoformat()
+    slots = client.get(reverse("api:slots"), {"date": day}, **as_member(member)).json()
+    assert [(slot["is_closed"], slot["closed_reason"]) for slot in slots["results"]] == [(False, None)]  # 10:00
+    classes = client.get(reverse("api:classes"), {"date": day}, **as_member(member)).json()
+    assert [(item["is_cancelled"], item["closed_reason"]) for item in classes["results"]] == [
+        (True, "closed for private event: Open day")  # 12:00
+    ]
 
 
 def test_a_slot_overridden_beyond_capacity_shows_no_places_left(client, club, member, manager):
