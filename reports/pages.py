@@ -311,10 +311,7 @@ def build_waitlists(period: Period, query: dict) -> Shown:
     figures = waitlists(period)
     shown = Shown()
     if not figures.total.joined:
-        shown.empty = (
-            f"Nobody joined a waitlist for a slot or class at {period.branch.name} between {period.label}:"
-            " every member who wanted a place got one."
-        )
+        shown.empty = f"Nobody joined a waitlist for a slot or class at {period.branch.name} between {period.label}."
         return shown
     bars, rows = [], []
     for subject, waits in figures.subjects.items():
@@ -503,10 +500,16 @@ def _page(request, template: str, *, title: str, **context) -> TemplateResponse:
     return TemplateResponse(request, template, {**page, **context})
 
 
+# The branch a manager last chose, kept in their session: the reports open on it next time.
+REMEMBERED_BRANCH = "reports_branch"
+
+
 def _period_context(request) -> dict:
     branches = report_branches()
-    form = PeriodForm(request.GET, branches=branches)
+    form = PeriodForm(request.GET, branches=branches, remembered=request.session.get(REMEMBERED_BRANCH, ""))
     period = form.period
+    if period and request.session.get(REMEMBERED_BRANCH) != str(period.branch.pk):
+        request.session[REMEMBERED_BRANCH] = str(period.branch.pk)
     query = {key: request.GET.get(key, "") for key in ("branch", "from", "to") if request.GET.get(key)}
     if period:
         query = period.query()

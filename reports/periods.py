@@ -85,9 +85,10 @@ class DayField(forms.DateField):
 class PeriodForm(forms.Form):
     """The branch and the days; `branches` are the choices (read once by the page)."""
 
-    def __init__(self, data, *, branches: list[Branch]):
+    def __init__(self, data, *, branches: list[Branch], remembered: str = ""):
         super().__init__(data)
         self.branches = {str(branch.pk): branch for branch in branches}
+        self.remembered = remembered
         self.fields["branch"] = forms.ChoiceField(
             choices=[
                 (key, branch.name + ("" if branch.is_active else " (inactive)"))
@@ -122,7 +123,10 @@ class PeriodForm(forms.Form):
         return cleaned
 
     def default_branch(self) -> Branch | None:
-        """The first active branch by name (the list's order), else any."""
+        """The branch the manager chose last (remembered), else the first active one by name (the
+        list's order), else any."""
+        if self.remembered in self.branches:
+            return self.branches[self.remembered]
         branches = list(self.branches.values())
         return next((branch for branch in branches if branch.is_active), branches[0] if branches else None)
 

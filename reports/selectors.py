@@ -333,7 +333,7 @@ class OverrideFigures:
     entitlement_only: int = 0
     places_beyond: int = 0  # over all that set capacity aside: "11 of 10" is one place beyond
     most_beyond: int | None = None
-    notes: list[str] = field(default_factory=list)  # the latest few, newest first
+    notes: list[str] = field(default_factory=list)  # the latest few different ones, newest first
 
     @property
     def average_beyond(self) -> float | None:
@@ -359,6 +359,7 @@ class Overrides:
 
 
 NOTES_SHOWN = 3
+NOTES_READ = 12  # the newest notes read, of which the first NOTES_SHOWN different ones are shown
 NO_STAFF = "A deleted staff user"
 
 # Overrides are few: found on reports' partial indexes of the bookings that overrode, by item.
@@ -404,10 +405,11 @@ def overrides(period: Period) -> Overrides:
     reasons: dict[int | None, dict[str, OverrideFigures]] = {}
     total = OverrideFigures()
     for everyone, all_reasons, user_id, first, last, username, reason, *figures in _rows(
-        OVERRIDES_SQL, _params(period, notes=NOTES_SHOWN)
+        OVERRIDES_SQL, _params(period, notes=NOTES_READ)
     ):
         count, beyond_capacity, entitlement_only, places_beyond, most_beyond, notes = figures
-        numbers = OverrideFigures(count, beyond_capacity, entitlement_only, places_beyond, most_beyond, notes or [])
+        notes = list(dict.fromkeys(notes or []))[:NOTES_SHOWN]
+        numbers = OverrideFigures(count, beyond_capacity, entitlement_only, places_beyond, most_beyond, notes)
         if everyone:
             total = numbers
         elif all_reasons:

@@ -227,10 +227,13 @@ LANE = 20
 # Each item's wish for places, as a share of its capacity plus three: weekday mornings, lunch and
 # evenings are busy, weekends calmer; beyond the capacity, the waitlist.
 WANTED = """
-    floor((capacity + 3) * case when extract(hour from starts_at at time zone %(zone)s) in (7, 8, 12, 17, 18, 19)
-                                then .85 else .3 end
-                         * case when extract(isodow from starts_at at time zone %(zone)s) >= 6 then .7 else 1 end
-                         * (.7 + .6 * random()))::integer
+    least(capacity + 3, floor(
+        (capacity + 3)
+        * case when extract(hour from starts_at at time zone %(zone)s) in (7, 8, 17, 18, 19) then .9
+               when extract(hour from starts_at at time zone %(zone)s) in (12, 13) then .7
+               else .3 end
+        * case when extract(isodow from starts_at at time zone %(zone)s) >= 6 then .55 else 1 end
+        * (.7 + .6 * random()))::integer)
 """
 
 
@@ -242,7 +245,7 @@ def busy_month(branch, *, days: int = 28, staff=()) -> tuple[datetime.date, date
     ahead; then moved back. Returns (first day, last day)."""
     yesterday = localtime.local_today(branch.zone) - datetime.timedelta(days=1)
     first = yesterday - datetime.timedelta(days=days - 1)
-    shift = days + 3  # booked this many days ahead, then moved back
+    shift = 7 * ((days + 3) // 7 + 1)  # booked whole weeks ahead (the same weekdays), then moved back
     facilities = [a_facility(branch, name, capacity) for name, capacity in FACILITIES]
     lanes = 1 + len(facilities)
     for lane in range(lanes):

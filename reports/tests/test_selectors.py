@@ -142,3 +142,16 @@ def test_a_period_of_nothing_has_no_figures(db):
     assert (attendance(period).total, attendance(period).by_week) == (Outcomes(), {})
     assert (waitlists(period).total, waitlists(period).subjects) == (Waits(), {})
     assert (overrides(period).total, overrides(period).staff) == (OverrideFigures(), [])
+
+
+def test_the_latest_notes_are_each_said_once(club):
+    from bookings.services import Override
+    from members.tests.factories import MemberFactory
+    from reports.tests.data import book
+
+    guest = MemberFactory(home_branch=club.branch)
+    book(club.items["sauna_mon_eve"], guest, by=club.staff["manager"], override=Override("vip", "Guest of the owner"))
+    morgan = overrides(period_of(club)).staff[0]
+    assert morgan.figures.notes == ["Guest of the owner", "Physio referral"]
+    assert morgan.by_reason["vip"].notes == ["Guest of the owner"]
+    assert (morgan.figures.overrides, morgan.figures.most_beyond) == (3, 3)  # 5 of 2
