@@ -70,20 +70,6 @@ class FacilityKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-@dataclass(frozen=True)
-class SlotShape:
-    """What the slots a facility's settings generate look like."""
-
-    capacity: int
-    opens_at: datetime.time
-    closes_at: datetime.time
-    slot_minutes: int
-
-    @property
-    def hours(self) -> str:
-        return f"{self.opens_at:%H:%M}–{self.closes_at:%H:%M} in {self.slot_minutes}-minute slots"
-
-
 class Facility(TenantModel):
     Kind = FacilityKind
 
@@ -136,17 +122,6 @@ class Facility(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.branch})"
-
-    def slot_shape(self) -> SlotShape:
-        """What slots generated from now on look like: the settings, or their defaults without a
-        settings row (the same fallback app_private.generate_facility_slots uses)."""
-        settings = BenefitSetting.objects.filter(facility=self).first() or BenefitSetting(facility=self)
-        return SlotShape(
-            capacity=settings.capacity or self.capacity,
-            opens_at=settings.opens_at,
-            closes_at=settings.closes_at,
-            slot_minutes=settings.slot_minutes,
-        )
 
 
 @dataclass(frozen=True)
@@ -385,4 +360,4 @@ class Closure(TenantModel):
             return self.facility.name
         if self.room:
             return f"room {self.room}"
-        return f"all of {self.branch.name}"
+        return f"the whole of {self.branch.name}"

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count, QuerySet
-from django.utils import timezone
+from django.db import connection
+from django.db.models import QuerySet
 
-from facilities.models import BenefitSlot, Facility
-
-
-def future_slot_capacities(*, facility_id: uuid.UUID, other_than: int | None = None) -> dict[int, int]:
-    """How many of the facility's slots start from now on, by capacity (largest group first),
-    leaving out those of capacity `other_than`."""
-    slots = BenefitSlot.objects.filter(facility_id=facility_id, starts_at__gt=timezone.now())
-    if other_than is not None:
-        slots = slots.exclude(capacity=other_than)
-    groups = slots.values("capacity").annotate(slots=Count("id")).order_by("-slots", "capacity")
-    return {group["capacity"]: group["slots"] for group in groups}
+from facilities.models import Facility
 
 
 def active_facilities(*, organization_id: uuid.UUID, branch_id: uuid.UUID | None = None) -> QuerySet[Facility]:
@@ -26,3 +16,23 @@ def active_facilities(*, organization_id: uuid.UUID, branch_id: uuid.UUID | None
     if branch_id is not None:
         facilities = facilities.filter(branch_id=branch_id)
     return facilities.order_by("name", "id")
+
+
+def branch_rooms(branch) -> list[str]:
+    """The rooms the branch's timetable and its classes to come name, as they name them (one
+    spelling per room, whatever the case), in name order: what a room's closure can close."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            select min(btrim(room)) from (
+                select room from public.class_timetable where branch_id = %s
+                union all
+                select room from public.classes where branch_id = %s and ends_at > now()
+            ) named
+            where btrim(room) <> ''
+            group by lower(btrim(room))
+            order by 1
+            """,
+            [branch.pk, branch.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]

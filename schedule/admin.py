@@ -20,6 +20,7 @@ from clubs import localtime
 from clubs.admin_time import BranchTimeMixin, branch_local
 from config.errors import RuleViolation
 from facilities.models import Closure
+from facilities.selectors import branch_rooms
 from facilities.services import closure_open, closure_reopen
 from schedule import changes
 
@@ -49,6 +50,8 @@ class ClosureForm(forms.ModelForm):
         if self.errors:
             return
         cleaned = self.cleaned_data
+        if cleaned.get("room", "").strip() and not self._room_is_known(cleaned["branch"], cleaned["room"]):
+            return
         try:
             self.instance = closure_open(
                 branch=cleaned["branch"],
@@ -63,6 +66,18 @@ class ClosureForm(forms.ModelForm):
             )
         except RuleViolation as refusal:
             self.add_error(None, refusal.message)
+
+    def _room_is_known(self, branch, room: str) -> bool:
+        """A room closes the classes that name it: a name no class or timetable entry of the branch
+        gives would close nothing, so it is refused with the names they do give."""
+        rooms = branch_rooms(branch)
+        if room.strip().lower() in {name.lower() for name in rooms}:
+            return True
+        known = ", ".join(rooms) if rooms else "none: its classes name no room"
+        self.add_error(
+            "room", f"No class at {branch.name} is held in a room called “{room.strip()}”. Rooms there: {known}."
+        )
+        return False
 
 
 @admin.register(Closure)

@@ -15,6 +15,7 @@ from audit.models import AuditLog
 from audit.services import Actor
 from bookings.models import BenefitBooking, BookingStatus
 from bookings.services import BookingKind, booking_create
+from classes.tests.factories import ClassTimetableEntryFactory
 from clubs.tests.factories import BranchFactory
 from facilities.models import Closure
 from facilities.services import closure_open
@@ -161,3 +162,18 @@ def test_the_actions_take_only_a_post(manager_client, manager, harbourfront):
     assert manager_client.get(reverse("admin:facilities_closure_reopen", args=[closure.pk])).status_code == 405
     missing = reverse("admin:facilities_closure_reopen", args=[branch.pk])
     assert "That closure does not exist." in manager_client.post(missing, follow=True).content.decode()
+
+
+def test_a_room_no_class_names_is_a_form_error_listing_the_rooms(manager_client, harbourfront):
+    branch, _, _ = harbourfront
+    ClassTimetableEntryFactory(branch=branch, room="Studio 1")
+    ClassTimetableEntryFactory(branch=branch, room=" studio 1 ")  # one room, however it is typed
+    ClassTimetableEntryFactory(branch=branch, room="Spin room")
+    data = form_data(branch, None, tomorrow_in_new_york(17), tomorrow_in_new_york(21), room="Studio 3")
+    assert (
+        "No class at Harbourfront is held in a room called “Studio 3”. Rooms there: Spin room, Studio 1."
+        in errors_of(manager_client.post(ADD, data))
+    )
+    data["room"] = "STUDIO 1"
+    assert manager_client.post(ADD, data).status_code == 302
+    assert Closure.objects.get().room == "STUDIO 1"
