@@ -217,8 +217,11 @@ def arriving_next(
 
 
 @dataclass(frozen=True)
-class ClosedFacility:
-    id: uuid.UUID
+class ClosedPlace:
+    """A facility closed or under maintenance, or what a closure closes today (a facility, a room,
+    the whole branch)."""
+
+    id: uuid.UUID  # the facility's, or the closure's
     name: str
     reason: str  # "closed", "under maintenance", or a closure's "closed 17:00–22:00 (maintenance: New heater)"
 
@@ -228,14 +231,14 @@ def _closures_between(branch: Branch, start: datetime.datetime, end: datetime.da
     return list(closures.select_related("facility").order_by("starts_at", "id"))
 
 
-def _closed_today(closure: Closure, branch: Branch, start: datetime.datetime, end: datetime.datetime) -> ClosedFacility:
+def _closed_today(closure: Closure, branch: Branch, start: datetime.datetime, end: datetime.datetime) -> ClosedPlace:
     closure.branch = branch
     if closure.starts_at <= start and closure.ends_at >= end:
         hours = "all day"
     else:
         hours = localtime.time_range(max(closure.starts_at, start), min(closure.ends_at, end), branch.zone)
     why = closure.get_reason_display().lower() + (f": {closure.note}" if closure.note else "")
-    return ClosedFacility(closure.pk, closure.what_is_closed, f"closed {hours} ({why})")
+    return ClosedPlace(closure.pk, closure.what_is_closed, f"closed {hours} ({why})")
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,7 @@ class OverrideLine:
 class Attention:
     not_checked_in: FirstLines  # confirmed, their item started: candidates for a no-show
     waitlist_with_free_places: list[TimelineEntry]  # not over, places free, members waiting
-    closed_facilities: list[ClosedFacility]
+    closed_facilities: list[ClosedPlace]
     overrides: list[OverrideLine]  # today's capacity overrides, still live
 
 
@@ -312,7 +315,7 @@ def needs_attention(
     ]
     facilities = Facility.objects.filter(branch=branch).filter(Q(is_active=False) | Q(under_maintenance=True))
     closed = [
-        ClosedFacility(facility.pk, facility.name, "closed" if not facility.is_active else "under maintenance")
+        ClosedPlace(facility.pk, facility.name, "closed" if not facility.is_active else "under maintenance")
         for facility in facilities.order_by("name", "id")
     ] + [_closed_today(closure, branch, start, end) for closure in _closures_between(branch, start, end)]
     return Attention(
