@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.admin_mixins import ClubModelAdmin
 from classes.models import ClassTimetableEntry, ScheduledClass
@@ -41,6 +42,23 @@ ENTRY_FIELDS = ("title", "instructor", "room", "capacity", "weekday", "starts_at
                 "valid_from", "valid_until")  # fmt: skip
 
 
+# Said on the change form of an entry with classes still to come, which may not be deleted: deleting
+# it would leave them as one-off classes without a word; ending it goes through the preview.
+NO_DELETE_HELP = (
+    "This entry has classes still to come, so it cannot be deleted. To end it, set “Valid until” to its last day "
+    "and save: the preview shows what happens to its classes (empty ones are removed, booked ones kept and "
+    "listed with who booked them) before anything is applied."
+)
+
+
+def has_future_classes(request, entry: ClassTimetableEntry) -> bool:
+    """Whether the entry has classes still to come: asked once per entry and request."""
+    known = request.__dict__.setdefault("_timetable_entries_with_future_classes", {})
+    if entry.pk not in known:
+        known[entry.pk] = ScheduledClass.objects.filter(timetable_entry=entry, starts_at__gt=timezone.now()).exists()
+    return known[entry.pk]
+
+
 def _query_value(value) -> str:
     if value is None:
         return ""
@@ -52,7 +70,8 @@ def _query_value(value) -> str:
 @admin.register(ClassTimetableEntry)
 class ClassTimetableEntryAdmin(ClubModelAdmin):
     """The weekly timetable; `manage.py ensure_classes` (nightly) makes its classes, and a change of an
-    entry is saved through its preview."""
+    entry is saved through its preview. An entry with classes still to come cannot be deleted (its
+    classes would become one-offs without a preview): it is ended by its "valid until"."""
 
     list_display = ["title", "branch", "weekday", "starts", "duration_minutes", "room", "instructor", "capacity",
                     "valid_from", "valid_until"]  # fmt: skip
@@ -78,6 +97,19 @@ class ClassTimetableEntryAdmin(ClubModelAdmin):
     @admin.display(description="Starts (branch time)", ordering="starts_at_local")
     def starts(self, entry: ClassTimetableEntry) -> str:
         return f"{entry.starts_at_local:%H:%M}"
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and has_future_classes(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not has_future_classes(request, obj):
+            return fieldsets
+        # the entry can't be deleted: say how to end it, above its first fields
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "description": NO_DELETE_HELP}), *rest]
 
     def get_readonly_fields(self, request, obj=None):
         # an entry stays at its branch: end it there (valid until) and add one at the other

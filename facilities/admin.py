@@ -11,16 +11,21 @@ from config.sql import places_taken
 from facilities.models import FACILITY_DEFAULTS, BenefitSetting, BenefitSlot, Facility, Weekday
 
 # The settings whose change reshapes the slots already made. A save that changes any of them (or
-# the facility's capacity, which an empty settings capacity stands for) saves everything else and
-# leads to the schedule change's preview (schedule/changes.py, reached by its URL name: facilities
-# sits below schedule), which shows what the new values do to the future slots and applies them to
-# the settings and the slots at once.
+# one of FACILITY_SHAPE_FIELDS: the facility's capacity, which an empty settings capacity stands
+# for, and its days of the week) saves everything else and leads to the schedule change's preview
+# (schedule/changes.py, reached by its URL name: facilities sits below schedule), which shows what
+# the new values do to the future slots and applies them to the facility, its settings and the
+# slots at once.
 SHAPE_FIELDS = ("capacity", "opens_at", "closes_at", "slot_minutes")
+# The facility's own fields of its shape, and the preview's names for them.
+FACILITY_SHAPE_FIELDS = {"capacity": "facility_capacity", "available_days": "available_days"}
 
 
-def _query_value(value) -> str:
+def _query_value(value) -> str | list[str]:
     if value is None:
         return ""
+    if isinstance(value, list | tuple):
+        return [str(item) for item in sorted(value)]  # one value per checkbox
     if isinstance(value, datetime.time):
         return value.strftime("%H:%M:%S" if value.second else "%H:%M")
     return str(value)
@@ -59,6 +64,7 @@ def schedule_change_redirect(request) -> HttpResponseRedirect | None:
     settings = BenefitSetting.objects.filter(facility=facility).first()
     values = {
         "facility_capacity": facility.capacity,
+        "available_days": facility.available_days,
         "capacity": settings.capacity if settings else None,
         "opens_at": settings.opens_at if settings else FACILITY_DEFAULTS.opens_at,
         "closes_at": settings.closes_at if settings else FACILITY_DEFAULTS.closes_at,
@@ -68,11 +74,12 @@ def schedule_change_redirect(request) -> HttpResponseRedirect | None:
     if pending["other"]:
         messages.info(
             request,
-            f"The other changes to {facility.name} are saved. Its new capacity, hours or slot length are not "
-            "applied yet: here is what they do to the slots already made.",
+            f"The other changes to {facility.name} are saved. Its new capacity, days, hours or slot length are "
+            "not applied yet: here is what they do to the slots already made.",
         )
     query = {name: _query_value(value) for name, value in values.items()} | {"next": request.get_full_path()}
-    return HttpResponseRedirect(f"{reverse('admin:schedule_change_facility', args=[facility.pk])}?{urlencode(query)}")
+    address = reverse("admin:schedule_change_facility", args=[facility.pk])
+    return HttpResponseRedirect(f"{address}?{urlencode(query, doseq=True)}")
 
 
 class FacilityFilter(admin.RelatedFieldListFilter):
@@ -99,8 +106,9 @@ class FacilityAdmin(ClubModelAdmin):
     inlines = [BenefitSettingInline]
 
     def save_model(self, request, obj, form, change):
-        if change and (proposed := defer_shape_fields(form, ("capacity",))):
-            _defer(request, obj, {"facility_capacity": proposed["capacity"]}, other_changes=bool(form.changed_data))
+        if change and (proposed := defer_shape_fields(form, tuple(FACILITY_SHAPE_FIELDS))):
+            values = {FACILITY_SHAPE_FIELDS[name]: value for name, value in proposed.items()}
+            _defer(request, obj, values, other_changes=bool(form.changed_data))
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

@@ -1,10 +1,11 @@
-"""Schedule changes with a preview: what a new capacity, new hours or a changed timetable entry do
-to the slots and classes already made, applied to the future in one transaction.
+"""Schedule changes with a preview: what a new capacity, new days or hours or a changed timetable
+entry do to the slots and classes already made, applied to the future in one transaction.
 
 Two admin pages, one per kind of change, for managers (the permission to change the facility and
 its settings, or the timetable): the proposed values as a form (from the address, where saving the
 facility, its settings or the entry leads, or typed here), the preview of what they do (figures,
-and the items that keep bookings the change would otherwise drop, with who booked them), and
+and the items that keep bookings the change would otherwise drop or whose times it changes, with
+who booked them), and
 "Apply to the settings and the future", which applies them (schedule.services) and shows what was
 done. Every value is checked again here: a value the form refuses is a form error, never a 500.
 Times are on the branch's clock, labelled with its zone.
@@ -31,7 +32,7 @@ from audit.services import Actor
 from classes.models import ClassTimetableEntry
 from clubs import localtime
 from config.errors import RuleViolation
-from facilities.models import FACILITY_DEFAULTS, BenefitSetting, Facility
+from facilities.models import FACILITY_DEFAULTS, BenefitSetting, Facility, Weekday
 from schedule.services import ItemLine, ScheduleChangeReport, facility_schedule_change, timetable_entry_change
 
 FACILITY_PERMISSIONS = ("facilities.change_facility", "facilities.change_benefitsetting")
@@ -45,13 +46,21 @@ SHOWN = 200
 
 class FacilityShapeForm(forms.ModelForm):
     """A facility's booking shape: the settings' capacity, hours and slot length, and the
-    facility's own capacity (what an empty settings capacity means)."""
+    facility's own capacity (what an empty settings capacity means) and days of the week."""
 
     facility_capacity = forms.IntegerField(
         label="Facility's capacity",
         min_value=1,
         max_value=32767,
         help_text="People per slot when the capacity above is empty.",
+    )
+    available_days = forms.TypedMultipleChoiceField(
+        label="Available days",
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Days of the week on which slots are made.",
+        error_messages={"required": "Choose the days of the week it is open."},
     )
 
     class Meta:
@@ -118,10 +127,19 @@ def _capacity(values: dict) -> str:
     return str(values["capacity"])
 
 
+def days_label(days) -> str:
+    """A set of ISO weekdays as the facilities list says them: "Every day", "Mon, Wed, Fri" or "None"."""
+    days = sorted(set(days or ()))
+    if days == Weekday.values:
+        return "Every day"
+    return ", ".join(Weekday(day).label[:3] for day in days) or "None"
+
+
 def facility_differences(report: ScheduleChangeReport) -> list[Difference]:
     before, after = report.before, report.after
     return [
         Difference("Capacity per slot", _capacity(before), _capacity(after)),
+        Difference("Available days", days_label(before["available_days"]), days_label(after["available_days"])),
         Difference(
             "Hours",
             f"{_time(before['opens_at'])}–{_time(before['closes_at'])}",
@@ -268,7 +286,8 @@ class SchedulePages:
         )
         settings.facility = facility  # read already: the form's checks ask for it
         data = _bound_data(request, FacilityShapeForm)
-        form = FacilityShapeForm(data, instance=copy.copy(settings), initial={"facility_capacity": facility.capacity})
+        initial = {"facility_capacity": facility.capacity, "available_days": sorted(facility.available_days)}
+        form = FacilityShapeForm(data, instance=copy.copy(settings), initial=initial)
         back = _back(request, reverse("admin:facilities_facility_change", args=[facility.pk]))
         report = None
         if data is not None and form.is_valid():
@@ -283,6 +302,7 @@ class SchedulePages:
                     closes_at=values["closes_at"],
                     slot_minutes=values["slot_minutes"],
                     facility_capacity=values["facility_capacity"],
+                    available_days=values["available_days"],
                     actor=Actor.staff(request.user),
                     apply=request.method == "POST",
                 ),

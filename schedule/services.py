@@ -1,11 +1,12 @@
-"""Writes for the schedule: a change of a facility's capacity, hours or slot length, or of a
+"""Writes for the schedule: a change of a facility's capacity, days, hours or slot length, or of a
 timetable entry, applied to the slots and classes already made, with a preview.
 
 One SQL function per kind of change does the work (schedule/sql/schedule_changes/) and returns a
 report of what it did. The preview is that same call in a transaction rolled back, so what a
 manager is shown is exactly what applying does at that moment; applying commits it, with one
 `schedule.changed` audit entry. Booked places are never dropped: items the change no longer wants
-keep their bookings and are listed, and so are items whose capacity falls below their bookings.
+keep their bookings and are listed, and so are items whose capacity falls below their bookings
+and booked items whose times change, each with who booked it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from facilities.models import Facility
 
 @dataclass(frozen=True)
 class Booker:
-    """A member holding a live booking of an item the change keeps for them."""
+    """A member holding a live booking of an item the change keeps for them, or moves."""
 
     member_id: uuid.UUID
     name: str
@@ -101,18 +102,21 @@ def facility_schedule_change(
     closes_at: datetime.time,
     slot_minutes: int,
     facility_capacity: int | None = None,
+    available_days: list[int] | None = None,
     actor: Actor,
     apply: bool,
     source: str = AuditSource.ADMIN,
 ) -> ScheduleChangeReport:
     """A facility's new booking shape: the settings' `capacity` (None: the facility's,
-    `facility_capacity`, by default what it is), opening hours and slot length, and what they do
-    to its future slots. With `apply` the settings and the slots change, in one transaction, with
-    one audit entry; without, nothing is written. Values are what the settings' form accepts
-    (the tables refuse anything else)."""
+    `facility_capacity`, by default what it is), opening hours, slot length and the facility's
+    `available_days` (ISO weekdays; by default what they are), and what they do to its future
+    slots. With `apply` the facility, its settings and its slots change, in one transaction, with
+    one audit entry; without, nothing is written. Values are what the settings' form accepts (the
+    tables refuse anything else)."""
     context = current_request_context()
     return _run(
-        "select app_private.change_facility_schedule(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "select app_private.change_facility_schedule("
+        "%s, %s, %s, %s, %s, %s, %s::integer[], %s, %s, %s, %s, %s, %s, %s)",
         [
             facility.pk,
             capacity,
@@ -120,6 +124,7 @@ def facility_schedule_change(
             closes_at,
             slot_minutes,
             facility.capacity if facility_capacity is None else facility_capacity,
+            list(facility.available_days if available_days is None else available_days),
             source,
             actor.type,
             actor.id,

@@ -25,7 +25,7 @@ from clubs.tests.factories import BranchFactory
 from config.errors import RuleViolation
 from config.testing import committed_connection
 from config.tests.clock import interesting_day, local
-from facilities.models import BenefitSetting, BenefitSlot
+from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 from facilities.services import slots_ensure
 from facilities.tests.factories import BenefitSettingFactory, FacilityFactory
 from members.tests.factories import MemberFactory
@@ -53,9 +53,10 @@ def sauna(branch, today):
     return sauna_at(branch, today)
 
 
-def sauna_at(branch, today: datetime.date):
-    """A sauna open 06:00-22:00 in 30-minute slots for 4, its slots made from today for three days."""
-    facility = FacilityFactory(branch=branch, name="Sauna", capacity=4)
+def sauna_at(branch, today: datetime.date, days: list[int] | None = None):
+    """A sauna open 06:00-22:00 in 30-minute slots for 4 (every day, or on `days`), its slots made
+    from today for three days."""
+    facility = FacilityFactory(branch=branch, name="Sauna", capacity=4, available_days=days or Weekday.values)
     BenefitSettingFactory(facility=facility)
     slots_ensure(branch_id=branch.pk, start_date=today, end_date=today + datetime.timedelta(days=2), actor=MANAGER,
                  source="command")  # fmt: skip
@@ -177,7 +178,7 @@ def test_a_new_slot_length_moves_the_ends_and_lists_booked_slots_whose_times_cha
     day = day_after_tomorrow(today)
     on_grid = slot_at(sauna, day, 7, 30)  # 06:00 + 2 x 45 minutes: still a start
     off_grid = slot_at(sauna, day, 8)
-    book(on_grid, 1)
+    [moved] = book(on_grid, 1, first_name="Noor", last_name="Haddad", email="noor@example.com")
     book(off_grid, 2)
 
     report = change_sauna(sauna, slot_minutes=45, apply=True)
@@ -186,6 +187,10 @@ def test_a_new_slot_length_moves_the_ends_and_lists_booked_slots_whose_times_cha
     assert on_grid.ends_at == local(day, 8, 15, ZONE) and on_grid.capacity == 4
     assert [(line.id, line.was_ends_at, line.ends_at, line.booked) for line in report.moved] == [
         (on_grid.pk, local(day, 8, 0, ZONE), local(day, 8, 15, ZONE), 1)
+    ]
+    # whom to tell of the new end
+    assert [(b.name, b.member_id, b.email) for b in report.moved[0].bookings] == [
+        ("Noor Haddad", moved.member_id, "noor@example.com")
     ]
     assert [(line.id, line.booked) for line in report.outside] == [(off_grid.pk, 2)]
     starts = ["06:00", "06:45", "07:30", "08:15", "09:00"]
@@ -203,6 +208,59 @@ def test_a_facility_under_maintenance_keeps_its_slots_and_takes_the_new_settings
     assert report.skipped == "under maintenance" and report.items_changed == 0
     assert future_slots(sauna) == before
     assert BenefitSetting.objects.get(facility=sauna).closes_at == datetime.time(20)
+
+
+# A facility's days of the week
+
+EVERY_SLOT = [f"{h:02d}:{m:02d}" for h in range(6, 22) for m in (0, 30)]
+
+
+def test_a_day_dropped_removes_its_empty_slots_and_keeps_and_lists_the_booked_ones(sauna, today):
+    day = day_after_tomorrow(today)
+    booked = slot_at(sauna, day, 9)
+    [booking] = book(booked, 1, first_name="Dana", last_name="Evans", phone="+1 212 555 0100")
+    days = [weekday for weekday in Weekday.values if weekday != day.isoweekday()]
+    other_days = {d: local_times(sauna, d) for d in (today, today + datetime.timedelta(days=1))}
+
+    preview = change_sauna(sauna, available_days=days, apply=False)
+    report = change_sauna(sauna, available_days=days, apply=True)
+
+    assert report.figures == preview.figures and report.outside == preview.outside
+    assert report.before["available_days"] == Weekday.values and report.after["available_days"] == days
+    assert report.values_changed and report.figures["removed"] == len(EVERY_SLOT) - 1
+    assert (report.figures["kept"], report.figures["created"], report.figures["updated"]) == (1, 0, 0)
+    # the booked slot stays, with its booking, and is listed with who booked it
+    assert local_times(sauna, day) == ["09:00"]
+    [line] = report.outside
+    assert (line.id, line.booked) == (booked.pk, 1)
+    assert [(b.name, b.member_id, b.phone) for b in line.bookings] == [
+        ("Dana Evans", booking.member_id, "+1 212 555 0100")
+    ]
+    assert BenefitBooking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
+    # the other days are as they were, and the facility has the new days
+    assert {d: local_times(sauna, d) for d in other_days} == other_days
+    assert Facility.objects.get(pk=sauna.pk).available_days == days
+    [entry] = schedule_entries()
+    assert entry.old_values["available_days"] == Weekday.values and entry.new_values["available_days"] == days
+
+
+def test_a_day_added_makes_its_slots(branch, today):
+    # a day before the last one made (later days are the nightly run's, with the new days)
+    day = today + datetime.timedelta(days=1)
+    sauna = sauna_at(branch, today, days=[weekday for weekday in Weekday.values if weekday != day.isoweekday()])
+    assert local_times(sauna, day) == []
+
+    report = change_sauna(sauna, available_days=list(reversed(Weekday.values)), apply=True)
+
+    assert report.after["available_days"] == Weekday.values  # a set of days, in the week's order
+    assert report.figures["created"] == len(EVERY_SLOT) and report.figures["removed"] == 0
+    assert local_times(sauna, day) == EVERY_SLOT
+    assert Facility.objects.get(pk=sauna.pk).available_days == Weekday.values
+
+
+def test_the_same_days_in_another_order_change_nothing(sauna):
+    report = change_sauna(sauna, available_days=[7, 3, 1, 2, 6, 5, 4, 4], apply=True)
+    assert not report.changes_anything and schedule_entries() == []
 
 
 # Preview and application
@@ -328,7 +386,9 @@ def test_a_class_moved_to_another_weekday_and_time_across_the_change_of_the_cloc
 
 def test_a_new_time_moves_the_classes_with_their_bookings_and_lists_them(spin, today, clocks_forward):
     on_the_day = ScheduledClass.objects.get(timetable_entry=spin, timetable_date=clocks_forward)
-    ClassBookingFactory.create_batch(3, scheduled_class=on_the_day)
+    bookings = ClassBookingFactory.create_batch(3, scheduled_class=on_the_day)
+    cancelled = ClassBookingFactory(scheduled_class=on_the_day)
+    cancel(ClassBooking, cancelled)
     after_today = {c.pk for c in classes_of(spin) if c.timetable_date > today}
 
     report = change_spin(spin, starts_at_local=datetime.time(2, 30), capacity=2, apply=True)
@@ -338,7 +398,13 @@ def test_a_new_time_moves_the_classes_with_their_bookings_and_lists_them(spin, t
     assert localtime.local_datetime(on_the_day.starts_at, ZONE).endswith("03:30 EDT")
     assert {line.id for line in report.moved} >= after_today
     assert report.figures["moved"] == len(report.moved) == report.figures["updated"]
-    assert [line.booked for line in report.moved if line.id == on_the_day.pk] == [3]
+    [moved] = [line for line in report.moved if line.id == on_the_day.pk]
+    assert moved.booked == 3
+    # whom to tell of the new time: the live bookings, not the cancelled one
+    assert sorted((str(b.member_id), b.status) for b in moved.bookings) == sorted(
+        (str(booking.member_id), "confirmed") for booking in bookings
+    )
+    assert all(not line.bookings for line in report.moved if line.id != on_the_day.pk)
     assert [(line.id, line.booked, line.capacity) for line in report.over_capacity] == [(on_the_day.pk, 3, 2)]
     assert ClassBooking.objects.filter(scheduled_class=on_the_day, status=BookingStatus.CONFIRMED).count() == 3
     assert {c.capacity for c in classes_of(spin)} == {2}

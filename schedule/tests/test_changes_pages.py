@@ -1,7 +1,8 @@
-"""The schedule change's admin pages: saving a facility's settings, the facility with its settings
-inline, or a timetable entry with new values leads to the preview (nothing saved yet); Apply applies
-them; Back leaves everything as it was. Managers only; hostile values are form errors, never a 5xx;
-the preview costs a fixed number of queries."""
+"""The schedule change's admin pages: saving a facility's settings, the facility (its capacity, its
+days) with its settings inline, or a timetable entry with new values leads to the preview (nothing
+saved yet); Apply applies them; Back leaves everything as it was. Moved or kept items are listed
+with who booked them. An entry with classes still to come is ended, not deleted. Managers only;
+hostile values are form errors, never a 5xx; the preview costs a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from django.utils import timezone
 
 from audit.models import AuditLog
 from bookings.tests.factories import ClassBookingFactory
-from classes.models import ScheduledClass
+from classes.admin import NO_DELETE_HELP
+from classes.models import ClassTimetableEntry, ScheduledClass
 from clubs import localtime
 from clubs.tests.admin_forms import submitted_form
 from clubs.tests.factories import BranchFactory
 from config.tests.clock import interesting_day, local
 from config.tests.test_hostile_queries import HOSTILE_VALUES
-from facilities.models import BenefitSetting, BenefitSlot
+from facilities.models import BenefitSetting, BenefitSlot, Facility, Weekday
 from members.tests.factories import MemberFactory
 from schedule.tests.test_changes import WEEK, ZONE, book, day_after_tomorrow, sauna_at, slot_at, spin_at
 
@@ -63,11 +65,12 @@ FACILITY_VALUES = {
     "closes_at": "22:00",
     "slot_minutes": "30",
     "facility_capacity": "4",
+    "available_days": [str(day) for day in Weekday.values],
 }
 
 
 def preview_url(facility, **values) -> str:
-    query = urlencode({**FACILITY_VALUES, **values})
+    query = urlencode({**FACILITY_VALUES, **values}, doseq=True)
     return f"{reverse('admin:schedule_change_facility', args=[facility.pk])}?{query}"
 
 
@@ -89,8 +92,15 @@ def save(client, obj, **changes):
 
 
 def query_of(response) -> dict:
+    """The redirect's address: its path, and its values (the days as a list)."""
     location = urlsplit(response["Location"])
-    return dict(parse_qsl(location.query, keep_blank_values=True)) | {"path": location.path}
+    query = {"path": location.path, "available_days": []}
+    for name, value in parse_qsl(location.query, keep_blank_values=True):
+        if name == "available_days":
+            query[name].append(value)
+        else:
+            query[name] = value
+    return query
 
 
 def capacities(facility_or_slots) -> set[int]:
@@ -147,6 +157,40 @@ def test_a_facility_without_settings_gets_them_through_the_preview(manager_clien
     assert localtime.local_time(first.starts_at, ZONE) == "08:00"
 
 
+def test_new_days_lead_to_the_preview_which_lists_the_booked_slot_of_a_dropped_day(manager_client, sauna, today):
+    day = day_after_tomorrow(today)
+    booked = slot_at(sauna, day, 9)
+    book(booked, 1, first_name="Dana", last_name="Evans", phone="+1 212 555 0100")
+    days = [str(weekday) for weekday in Weekday.values if weekday != day.isoweekday()]
+
+    response = save(manager_client, sauna, available_days=days, name="Finnish sauna")
+
+    query = query_of(response)
+    assert query["path"] == reverse("admin:schedule_change_facility", args=[sauna.pk])
+    assert query["available_days"] == days and query["facility_capacity"] == "4"
+    sauna.refresh_from_db()
+    assert (sauna.name, sauna.available_days) == ("Finnish sauna", Weekday.values)  # the rest saved, not the days
+    page = manager_client.get(response["Location"]).content.decode()
+    assert "Preview: nothing is saved yet" in page
+    assert "Available days" in page and "Every day" in page
+    assert "1 booked slot outside the new days or hours" in page and "Dana Evans" in page and "+1 212 555 0100" in page
+    assert sauna.slots.filter(starts_at__gte=local(day, 0, 0, ZONE), starts_at__lt=local(day, 23, 0, ZONE)).count() > 1
+
+    applied = manager_client.post(response["Location"], submitted_form(page)).content.decode()
+
+    assert "Applied:" in applied
+    assert Facility.objects.get(pk=sauna.pk).available_days == [int(d) for d in days]
+    assert list(sauna.slots.filter(starts_at__gte=local(day, 0, 0, ZONE), starts_at__lt=local(day, 23, 0, ZONE))) == [
+        booked
+    ]
+
+
+def test_no_days_at_all_is_a_form_error(manager_client, sauna):
+    url = preview_url(sauna, available_days=[])
+    page = manager_client.get(url.replace("available_days", "other")).content.decode()
+    assert "Choose the days of the week it is open." in page and "Preview:" not in page
+
+
 def test_a_facility_saved_without_new_shape_saves_as_before(manager_client, sauna):
     response = save(manager_client, sauna, name="Finnish sauna")
     assert response["Location"] == reverse("admin:facilities_facility_changelist")
@@ -161,6 +205,36 @@ def test_a_new_timetable_entry_value_leads_to_the_preview_and_saves_nothing(mana
     spin.refresh_from_db()
     assert (spin.starts_at_local, spin.instructor) == (datetime.time(7), "Sam Okafor")
     assert not AuditLog.objects.filter(entity_id=str(spin.pk)).exists()
+
+
+# Only a superuser may delete timetable entries (managers may add and change them).
+def test_an_entry_with_classes_to_come_is_ended_not_deleted(admin_client, spin):
+    change_url = reverse("admin:classes_classtimetableentry_change", args=[spin.pk])
+    delete_url = reverse("admin:classes_classtimetableentry_delete", args=[spin.pk])
+    classes = ScheduledClass.objects.filter(timetable_entry=spin).count()
+
+    page = admin_client.get(change_url).content.decode()
+
+    assert delete_url not in page and NO_DELETE_HELP in page  # a fieldset's description is shown as it is
+    assert admin_client.get(delete_url).status_code == 403
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:classes_classtimetableentry_changelist")
+    bulk = {"action": "delete_selected", "_selected_action": [str(spin.pk)], "post": "yes"}
+    assert admin_client.post(changelist, bulk).status_code == 403
+    assert ClassTimetableEntry.objects.filter(pk=spin.pk).exists()
+    assert ScheduledClass.objects.filter(timetable_entry=spin).count() == classes
+
+
+def test_an_entry_without_classes_to_come_may_be_deleted(admin_client, spin):
+    ScheduledClass.objects.filter(timetable_entry=spin, starts_at__gt=timezone.now()).delete()
+    change_url = reverse("admin:classes_classtimetableentry_change", args=[spin.pk])
+    delete_url = reverse("admin:classes_classtimetableentry_delete", args=[spin.pk])
+
+    page = admin_client.get(change_url).content.decode()
+
+    assert delete_url in page and "cannot be deleted" not in page
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not ClassTimetableEntry.objects.filter(pk=spin.pk).exists()
 
 
 def test_an_entry_keeps_its_branch(manager_client, spin):
@@ -218,6 +292,29 @@ def test_the_timetable_preview_moves_classes_and_names_who_keeps_a_class(manager
     assert "Applied:" in manager_client.post(url, form).content.decode()
     spin.refresh_from_db()
     assert spin.starts_at_local == datetime.time(18, 30)
+
+
+def test_the_preview_names_who_to_tell_of_a_moved_class(manager_client, spin, clocks_forward):
+    booked = ScheduledClass.objects.get(timetable_entry=spin, timetable_date=clocks_forward)
+    member = MemberFactory(home_branch=spin.branch, first_name="Ana", last_name="Ruiz", email="ana@example.com")
+    ClassBookingFactory(scheduled_class=booked, member=member)
+
+    page = manager_client.get(entry_url(spin, starts_at_local="18:30")).content.decode()
+
+    moved = page[page.index('id="schedule-moved"') :]
+    assert "moved to the new time" in moved and "tell the members of the new time" in moved
+    assert "Ana Ruiz" in moved and "ana@example.com" in moved
+    assert reverse("admin:desk_member", args=[member.pk]) in moved
+
+
+def test_the_preview_names_who_to_tell_of_a_booked_slot_with_a_new_end(manager_client, sauna, today):
+    slot = slot_at(sauna, day_after_tomorrow(today), 7, 30)  # still a start with 45-minute slots
+    book(slot, 1, first_name="Noor", last_name="Haddad")
+
+    page = manager_client.get(preview_url(sauna, slot_minutes="45")).content.decode()
+
+    moved = page[page.index('id="schedule-moved"') :]
+    assert "1 booked slot with new times" in moved and "Noor Haddad" in moved
 
 
 def test_a_preview_of_the_current_values_has_nothing_to_apply(manager_client, sauna):

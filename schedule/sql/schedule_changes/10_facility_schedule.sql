@@ -1,5 +1,5 @@
--- Schedule changes (schedule/services.py): a facility's new capacity, hours or slot length (this
--- file), or a timetable entry's new fields (20_timetable_entry.sql), applied to the items already
+-- Schedule changes (schedule/services.py): a facility's new capacity, days, hours or slot length
+-- (this file), or a timetable entry's new fields (20_timetable_entry.sql), applied to the items already
 -- made in one call that returns what it did as a JSON report. The preview is the same call in a
 -- transaction the caller rolls back, so a preview and its application cannot disagree.
 --
@@ -9,7 +9,8 @@
 -- branch: from today to the last day holding a future item of the kind (later days are the
 -- nightly run's, with the new values). An item the change no longer wants is removed when no
 -- booking ever named it; one that holds bookings is kept as it is, with them, and listed. An item
--- whose capacity falls below its bookings keeps them and is listed. Nothing the change did not
+-- whose capacity falls below its bookings keeps them and is listed; so is a booked item whose
+-- times change (a class moved, a slot with a new end), with whom to tell. Nothing the change did not
 -- make stale is touched (a slot or class left from an earlier change, a one-off class).
 --
 -- Concurrency: the branch's lock of slot and class generation (app_private.take_lock
@@ -21,7 +22,8 @@
 -- changed anything.
 
 -- The live bookings of an item (confirmed, waitlisted, checked in) with their members, in the
--- order they were made: whom a manager calls about a slot or class the change keeps for them.
+-- order they were made: whom a manager calls about a slot or class the change keeps for them, or
+-- whose times it changes.
 create or replace function app_private.schedule_change_bookings(p_kind text, p_item_id uuid) returns jsonb
     language plpgsql stable
     set search_path = ''
@@ -42,7 +44,8 @@ end
 $$;
 
 -- A facility's new booking shape: p_capacity is the settings' (null: the facility's,
--- p_facility_capacity), then the hours and the slot length. Returns the report.
+-- p_facility_capacity), then the hours, the slot length and the days of the week it is open
+-- (p_available_days, ISO weekdays). Returns the report.
 create or replace function app_private.change_facility_schedule(
     p_facility_id uuid,
     p_capacity integer,
@@ -50,6 +53,7 @@ create or replace function app_private.change_facility_schedule(
     p_closes_at time,
     p_slot_minutes integer,
     p_facility_capacity integer,
+    p_available_days integer[],
     p_source text,
     p_actor_type text,
     p_actor_id text,
@@ -67,6 +71,7 @@ declare
     branch public.branches%rowtype;
     settings public.benefit_settings%rowtype;
     has_settings boolean;
+    days smallint[];
     today date;
     last_start timestamptz;
     last_day date;
@@ -92,9 +97,12 @@ declare
     kept_cancelled_count integer;
     figures jsonb;
 begin
-    if p_opens_at is null or p_closes_at is null or p_slot_minutes is null or p_facility_capacity is null then
-        raise exception 'change_facility_schedule needs the hours, the slot length and the facility''s capacity';
+    if p_opens_at is null or p_closes_at is null or p_slot_minutes is null or p_facility_capacity is null
+       or p_available_days is null then
+        raise exception 'change_facility_schedule needs the hours, the slot length, the facility''s capacity and days';
     end if;
+    -- a set of days: each once, in the week's order
+    days := array(select distinct d::smallint from unnest(p_available_days) d where d is not null order by 1);
     select * into facility from public.facilities f where f.id = p_facility_id;
     if not found then
         perform app_private.refuse('not_found');
@@ -111,7 +119,8 @@ begin
         'facility_capacity', facility.capacity,
         'opens_at', coalesce(settings.opens_at, app_private.default_opens_at()),
         'closes_at', coalesce(settings.closes_at, app_private.default_closes_at()),
-        'slot_minutes', coalesce(settings.slot_minutes, app_private.default_slot_minutes())
+        'slot_minutes', coalesce(settings.slot_minutes, app_private.default_slot_minutes()),
+        'available_days', array(select distinct d from unnest(facility.available_days) d order by 1)
     );
     after := jsonb_build_object(
         'capacity', coalesce(p_capacity, p_facility_capacity),
@@ -119,7 +128,8 @@ begin
         'facility_capacity', p_facility_capacity,
         'opens_at', p_opens_at,
         'closes_at', p_closes_at,
-        'slot_minutes', p_slot_minutes
+        'slot_minutes', p_slot_minutes,
+        'available_days', days
     );
     capacity_changed := before -> 'capacity' <> after -> 'capacity';
     length_changed := before -> 'slot_minutes' <> after -> 'slot_minutes';
@@ -142,8 +152,10 @@ begin
     );
 
     -- The change of the settings.
-    if p_facility_capacity <> facility.capacity then
-        update public.facilities f set capacity = p_facility_capacity, updated_at = now() where f.id = facility.id;
+    if p_facility_capacity <> facility.capacity or before -> 'available_days' <> after -> 'available_days' then
+        update public.facilities f
+        set capacity = p_facility_capacity, available_days = days, updated_at = now()
+        where f.id = facility.id;
     end if;
     if has_settings then
         update public.benefit_settings s
@@ -237,7 +249,7 @@ begin
         coalesce(jsonb_agg(jsonb_build_object(
             'id', slot.id, 'starts_at', slot.starts_at, 'ends_at', slot.new_ends_at,
             'was_starts_at', slot.starts_at, 'was_ends_at', slot.ends_at, 'booked', slot.booked,
-            'waiting', slot.waiting
+            'waiting', slot.waiting, 'bookings', app_private.schedule_change_bookings('slot', slot.id)
         ) order by slot.starts_at) filter (
             where slot.action = 'update' and slot.ends_at <> slot.new_ends_at and slot.booked + slot.waiting > 0),
             '[]'),

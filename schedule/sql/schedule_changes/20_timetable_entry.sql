@@ -189,7 +189,7 @@ begin
         coalesce(jsonb_agg(jsonb_build_object(
             'id', item.id, 'title', item.title, 'was_starts_at', item.starts_at, 'was_ends_at', item.ends_at,
             'starts_at', item.to_starts_at, 'ends_at', item.to_ends_at, 'booked', item.booked,
-            'waiting', item.waiting
+            'waiting', item.waiting, 'bookings', app_private.schedule_change_bookings('class', item.id)
         ) order by item.to_starts_at) filter (
             where item.action = 'update'
               and (item.to_starts_at, item.to_ends_at) <> (item.starts_at, item.ends_at)), '[]'),
