@@ -59,7 +59,7 @@ def test_a_manager_previews_and_applies_new_settings_and_a_moved_class(browser, 
     assert f"Times are on the clock of Harbourfront ({ZONE})" in text
     assert "1 slot with more bookings than the new capacity" in text
     assert f"Sauna, {localtime.local_range(full.starts_at, full.ends_at, ZONE)}" in text
-    assert "1 booked slot outside the new hours" in text and "Noor Haddad" in text and "+1 212 555 0142" in text
+    assert "1 booked slot outside the new days or hours" in text and "Noor Haddad" in text and "+1 212 555 0142" in text
     assert f"Sauna, {localtime.local_range(late.starts_at, late.ends_at, ZONE)}" in text
     page.shot("settings-preview")
     browser.execute_script("document.getElementById('schedule-over-capacity').scrollIntoView()")
