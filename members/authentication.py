@@ -22,8 +22,9 @@ from rest_framework.authentication import BaseAuthentication
 from members.selectors import MemberIdentity, member_identity
 
 ASYMMETRIC = {"ES256", "RS256"}
-# Supabase's access tokens are about 1 KB; anything far longer is not one (and is not decoded).
-MAX_TOKEN_LENGTH = 8192
+# Supabase's access tokens are about 1 KB; anything far longer is not one (and is not decoded). Below
+# the 8,190 bytes a header may hold (config/request_limits.py), so the API says so in its own words.
+MAX_TOKEN_LENGTH = 6144
 
 
 class TokenRefused(exceptions.AuthenticationFailed):

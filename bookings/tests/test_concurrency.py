@@ -210,8 +210,10 @@ def assert_exactly_full(rush, kind: str, outcomes: list) -> None:
     assert statuses["confirmed"] == CAPACITY, (statuses, Counter(map(str, outcomes)))
     booked_now = sum(1 for outcome in outcomes if outcome == "confirmed")
     assert booked_now == CAPACITY - ALREADY_TAKEN
-    assert all(outcome in ("confirmed", "waitlisted", "full", "CB008") for outcome in outcomes), Counter(
-        map(str, outcomes)
+    # "busy": on a loaded machine a booking may wait past the lock timeout; it is told to try
+    # again and writes nothing, which the counts above hold to
+    assert all(outcome in ("confirmed", "waitlisted", "full", "CB008", "busy", "55P03") for outcome in outcomes), (
+        Counter(map(str, outcomes))
     )
     assert statuses["waitlisted"] == sum(1 for outcome in outcomes if outcome == "waitlisted")
 
