@@ -150,6 +150,6 @@ def test_the_roster_shows_another_desks_booking_by_itself_but_not_under_an_open_
     browser.find_element(By.CSS_SELECTOR, ".roster-cancel[open] input[name=reason]").send_keys(Keys.ESCAPE)
     assert not browser.find_elements(By.CSS_SELECTOR, ".roster-cancel[open]")
     # (the roster may catch up at that very moment, replacing the button: its new one keeps the focus)
-    wait_for(browser, lambda b: b.switch_to.active_element.get_attribute("aria-label") == "Cancel Ben Adams…")
+    wait_for(browser, lambda: browser.switch_to.active_element.get_attribute("aria-label") == "Cancel Ben Adams…")
     waits_for(browser, ".roster-head", "3 of 5 booked")
     page.shot("caught-up")
