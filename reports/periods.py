@@ -2,7 +2,7 @@
 
 Days are the branch's days (local midnight to local midnight), `to` included. Without dates a
 report covers the last four full weeks ending yesterday on the branch's clock. What cannot be a
-period (a date that is not one, backwards, before 2000 or after 2999, longer than a year) is a
+period (a date that is not one, backwards, before 2000 or after 2999, longer than a quarter) is a
 form error on its field, and the page shows no figures until it is corrected.
 """
 
@@ -18,7 +18,9 @@ from clubs import localtime
 from clubs.models import Branch, local_day_bounds
 
 DEFAULT_DAYS = 28  # four full weeks
-MAX_DAYS = 366
+# A quarter at most: every report stays under a second at a busy branch (benchmarks/reports.py);
+# a year of a busy branch is over a million bookings to count.
+MAX_DAYS = 92
 EARLIEST, LATEST = datetime.date(2000, 1, 1), datetime.date(2999, 12, 31)
 DAY = "D j M Y"  # Mon 9 Nov 2026
 
@@ -117,7 +119,7 @@ class PeriodForm(forms.Form):
         if first > last:
             self.add_error("to", "The last day is before the first: swap them.")
         elif (last - first).days + 1 > MAX_DAYS:
-            self.add_error("to", f"A report covers at most {MAX_DAYS} days: shorten the period.")
+            self.add_error("to", f"A report covers at most {MAX_DAYS} days (a quarter): shorten the period.")
         else:
             cleaned["period"] = Period(branch, first, last)
         return cleaned

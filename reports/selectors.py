@@ -74,11 +74,13 @@ def _params(period: Period, **more) -> dict:
 
 # The items of the branch that start in the period, each with its bookings counted on the item's own
 # index (bookings' (item, organization) key). `{counts}` is the list of counts, over `b`, a booking.
-# Cancelled classes are left out.
+# A facility's slots are read on their (facility, start) key, one range per facility (OFFSET 0 keeps
+# the planner from flattening that into a scan of every slot). Cancelled classes are left out.
 _ITEMS = """
     select 'facility'::text as kind, f.name::text as subject, s.starts_at, s.capacity::integer as capacity, n.*
     from facilities f
-    join benefit_slots s on s.facility_id = f.id and s.starts_at >= %(start)s and s.starts_at < %(end)s
+    cross join lateral (select s.id, s.starts_at, s.capacity from benefit_slots s
+                        where s.facility_id = f.id and s.starts_at >= %(start)s and s.starts_at < %(end)s offset 0) s
     cross join lateral (select {counts} from benefit_bookings b where b.slot_id = s.id) n
     where f.branch_id = %(branch)s
     union all
@@ -277,23 +279,30 @@ class Waitlists:
 
 # Who joined a waitlist is the audit trail's: a booking that waited keeps no mark of it once
 # promoted. Every waitlist place, the engine's or a direct insert's, has a `booking.waitlisted`
-# entry naming the item (found on reports' partial index of those entries by item), and a
-# promotion a `booking.waitlist_promoted` entry (on the promotions' partial index by booking).
-# Joined at: the booking's creation (a waitlist place is a booking from the start).
+# entry (the booking as its entity, the item's branch), and a promotion a
+# `booking.waitlist_promoted` one. The branch's waitlist entries before the period's end (a place is
+# taken before its item starts) come from reports' partial index of those entries alone; each
+# finds its booking and item by their keys (LATERAL: one probe each, whatever the planner guesses
+# of a join on a cast), and the item says whether it is in the period. The entry's entity is
+# always the booking's uuid (the engine and the direct-insert trigger write it). Joined at: the
+# booking's creation (a waitlist place is a booking from the start).
 WAITLISTS_SQL = """
     with waits as (
-        select 'facility'::text as kind, f.name::text as subject, b.status, b.created_at, j.entity_id
-        from facilities f
-        join benefit_slots s on s.facility_id = f.id and s.starts_at >= %(start)s and s.starts_at < %(end)s
-        join audit_logs j on j.action = 'booking.waitlisted' and (j.new_values ->> 'item') = s.id::text
-        join benefit_bookings b on b.id = j.entity_id::uuid
-        where f.branch_id = %(branch)s
-        union all
-        select 'class'::text, c.title::text, b.status, b.created_at, j.entity_id
-        from classes c
-        join audit_logs j on j.action = 'booking.waitlisted' and (j.new_values ->> 'item') = c.id::text
-        join class_bookings b on b.id = j.entity_id::uuid
-        where c.branch_id = %(branch)s and c.starts_at >= %(start)s and c.starts_at < %(end)s
+        select w.kind, w.subject, w.status, w.created_at, j.entity_id
+        from audit_logs j
+        cross join lateral (
+            select 'facility'::text as kind, f.name::text as subject, b.status, b.created_at
+            from benefit_bookings b
+            join benefit_slots s on s.id = b.slot_id
+            join facilities f on f.id = s.facility_id
+            where b.id = j.entity_id::uuid and s.starts_at >= %(start)s and s.starts_at < %(end)s
+            union all
+            select 'class'::text, c.title::text, b.status, b.created_at
+            from class_bookings b
+            join classes c on c.id = b.class_id
+            where b.id = j.entity_id::uuid and c.starts_at >= %(start)s and c.starts_at < %(end)s
+        ) w
+        where j.action = 'booking.waitlisted' and j.branch_id = %(branch)s and j.occurred_at < %(end)s
     ), promotions as (
         select w.*, extract(epoch from p.promoted_at - w.created_at)::float8 as wait
         from waits w

@@ -239,11 +239,14 @@ def test_the_first_active_branch_is_the_default_until_the_manager_chooses_one(ma
     assert manager_client.get(reverse(INDEX)).context["period"].branch == zebra
 
 
+TOO_LONG = "A report covers at most 92 days (a quarter): shorten the period."
+
+
 @pytest.mark.parametrize(
     ("query", "field", "error"),
     [
         ({"from": "2026-03-10", "to": "2026-03-01"}, "to", "The last day is before the first: swap them."),
-        ({"from": "2026-01-01", "to": "2027-03-01"}, "to", "A report covers at most 366 days: shorten the period."),
+        ({"from": "2026-01-01", "to": "2026-04-03"}, "to", TOO_LONG),  # 93 days
         ({"from": "9999-12-31"}, "from", "Pick a day from Sat 1 Jan 2000 to Tue 31 Dec 2999."),
         ({"to": "0001-01-01"}, "to", "Pick a day from Sat 1 Jan 2000 to Tue 31 Dec 2999."),
         ({"from": "12/31/2026"}, "from", "Enter a date as YYYY-MM-DD."),
@@ -256,6 +259,12 @@ def test_a_period_that_cannot_be_is_a_form_error_and_no_figures(manager_client, 
     assert response.context["form"].errors[field] == [error]
     assert response.context["period"] is None and response.context["tables"] == []
     assert "Correct the period above to see the figures" in response.content.decode()
+
+
+def test_a_quarter_is_the_longest_period(manager_client, club):
+    query = {"branch": club.branch.pk, "from": "2026-01-01", "to": "2026-04-02"}
+    response = manager_client.get(url("attendance"), query)
+    assert response.context["period"].days == 92
 
 
 def test_only_one_date_gives_four_weeks_from_or_to_it(manager_client, club):
