@@ -280,8 +280,9 @@ class Waitlists:
 # Who joined a waitlist is the audit trail's: a booking that waited keeps no mark of it once
 # promoted. Every waitlist place, the engine's or a direct insert's, has a `booking.waitlisted`
 # entry (the booking as its entity, the item's branch), and a promotion a
-# `booking.waitlist_promoted` one. The branch's waitlist entries before the period's end (a place is
-# taken before its item starts) come from reports' partial index of those entries alone; each
+# `booking.waitlist_promoted` one. The branch's waitlist entries come from reports' partial index
+# of those entries alone (not bounded by time: an entry's moment says when the place was taken, not
+# when its item starts, and data moved in time, a demo's, keeps its entries' moments); each
 # finds its booking and item by their keys (LATERAL: one probe each, whatever the planner guesses
 # of a join on a cast), and the item says whether it is in the period. The entry's entity is
 # always the booking's uuid (the engine and the direct-insert trigger write it). Joined at: the
@@ -302,7 +303,7 @@ WAITLISTS_SQL = """
             join classes c on c.id = b.class_id
             where b.id = j.entity_id::uuid and c.starts_at >= %(start)s and c.starts_at < %(end)s
         ) w
-        where j.action = 'booking.waitlisted' and j.branch_id = %(branch)s and j.occurred_at < %(end)s
+        where j.action = 'booking.waitlisted' and j.branch_id = %(branch)s
     ), promotions as (
         select w.*, extract(epoch from p.promoted_at - w.created_at)::float8 as wait
         from waits w
