@@ -462,6 +462,11 @@ def report(pages: list[Page], runs: int) -> None:
             f" {p95(page.page_ms):>8.1f} {page.sql_median:>8.1f} {p95(page.sql_ms):>8.1f}"
             f" {ratio(page.median, page.sql_median):>8}  {goal}"
         )
+    print(
+        "  The floor row is what every report page pays before its own work (session, user, permissions,"
+        " branches,\n  middleware, the admin's page): a report whose aggregate takes a few ms measures that"
+        " floor, not itself."
+    )
     for page in pages:
         if page.plan:
             print(
