@@ -76,18 +76,25 @@ def _params(period: Period, **more) -> dict:
 # index (bookings' (item, organization) key). `{counts}` is the list of counts, over `b`, a booking.
 # A facility's slots are read on their (facility, start) key, one range per facility (OFFSET 0 keeps
 # the planner from flattening that into a scan of every slot). Cancelled classes are left out.
-_ITEMS = """
+# A slot or class a closure covered when it started (not reopened before then) was not offered.
+_CLOSED = """not exists (
+        select from closures cl
+        where cl.branch_id = %(branch)s and cl.ends_at > {item}.starts_at and cl.starts_at < {item}.ends_at
+          and (cl.reopened_at is null or cl.reopened_at > {item}.starts_at)
+          and app_private.closure_covers(cl, {facility}, {room}))"""
+_ITEMS = f"""
     select 'facility'::text as kind, f.name::text as subject, s.starts_at, s.capacity::integer as capacity, n.*
     from facilities f
-    cross join lateral (select s.id, s.starts_at, s.capacity from benefit_slots s
+    cross join lateral (select s.id, s.starts_at, s.ends_at, s.capacity from benefit_slots s
                         where s.facility_id = f.id and s.starts_at >= %(start)s and s.starts_at < %(end)s offset 0) s
-    cross join lateral (select {counts} from benefit_bookings b where b.slot_id = s.id) n
-    where f.branch_id = %(branch)s
+    cross join lateral (select {{counts}} from benefit_bookings b where b.slot_id = s.id) n
+    where f.branch_id = %(branch)s and {_CLOSED.format(item="s", facility="f.id", room="null")}
     union all
     select 'class'::text, c.title::text, c.starts_at, c.capacity::integer, n.*
     from classes c
-    cross join lateral (select {counts} from class_bookings b where b.class_id = c.id) n
+    cross join lateral (select {{counts}} from class_bookings b where b.class_id = c.id) n
     where c.branch_id = %(branch)s and c.starts_at >= %(start)s and c.starts_at < %(end)s and not c.is_cancelled
+      and {_CLOSED.format(item="c", facility="null", room="c.room")}
 """
 
 

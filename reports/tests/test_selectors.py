@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 
 from reports.periods import Period
 from reports.selectors import (
@@ -155,3 +156,28 @@ def test_the_latest_notes_are_each_said_once(club):
     assert morgan.figures.notes == ["Guest of the owner", "Physio referral"]
     assert morgan.by_reason["vip"].notes == ["Guest of the owner"]
     assert (morgan.figures.overrides, morgan.figures.most_beyond) == (3, 3)  # 5 of 2
+
+
+def test_what_a_closure_covered_was_not_offered(club):
+    before = utilisation(period_of(club)).total
+    assert before.sessions > 0
+    with connection.cursor() as cursor:  # a closure of the past, written as the table's owner
+        cursor.execute("set constraints all immediate")
+        cursor.execute("alter table public.closures disable trigger closures_check")
+        cursor.execute(
+            "insert into public.closures (organization_id, branch_id, starts_at, ends_at, reason)"
+            " values (%s, %s, %s, %s, 'holiday') returning id",
+            [club.branch.organization_id, club.branch.pk, period_of(club).start, period_of(club).end],
+        )
+        (closure_id,) = cursor.fetchone()
+        cursor.execute("alter table public.closures enable trigger closures_check")
+    assert utilisation(period_of(club)).total == Usage()
+    # reopened before any of it started: everything was offered after all
+    with connection.cursor() as cursor:
+        cursor.execute("alter table public.closures disable trigger closures_check")
+        cursor.execute(
+            "update public.closures set reopened_at = %s where id = %s",
+            [period_of(club).start - datetime.timedelta(days=1), closure_id],
+        )
+        cursor.execute("alter table public.closures enable trigger closures_check")
+    assert utilisation(period_of(club)).total == before
