@@ -401,13 +401,14 @@ def build_overrides(period: Period, query: dict) -> Shown:
         bars.append(
             charts.Bar(
                 staff.name,
-                [
+                [  # each reason in the same place on every bar: the legend's order
                     charts.Segment(
-                        numbers.overrides,
-                        REASON_COLOURS.get(code, "#6b7280"),
-                        f"{staff.name}: {numbers.overrides} × {_reason_label(code)}",
+                        staff.by_reason[code].overrides,
+                        colour,
+                        f"{staff.name}: {staff.by_reason[code].overrides} × {_reason_label(code)}",
                     )
-                    for code, numbers in staff.by_reason.items()
+                    for code, colour in REASON_COLOURS.items()
+                    if code in staff.by_reason
                 ],
                 note=f"{staff.figures.overrides}"
                 + (f", up to {staff.figures.most_beyond} beyond capacity" if staff.figures.most_beyond else ""),
