@@ -6,6 +6,7 @@ artifacts/browser/report-*/ (docs/report-utilisation.png is one of them)."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -27,6 +28,9 @@ def midtown(manager, django_user_model):
     branch = BranchFactory(name="Midtown", time_zone=NEW_YORK)
     BranchFactory(name="Westside", time_zone=NEW_YORK, organization=branch.organization)
     first, last = busy_month(branch, staff=staff)
+    with connection.cursor() as cursor:  # the planner's statistics of a month's bookings, as production has them
+        cursor.execute("analyze public.audit_logs, public.benefit_bookings, public.class_bookings,"
+                       " public.benefit_slots, public.classes")  # fmt: skip
     return branch, first, last
 
 
