@@ -15,7 +15,7 @@ from audit.services import Actor
 from bookings.models import BenefitBooking, BookingStatus
 from bookings.services import BookingKind, booking_create
 from clubs.tests.factories import BranchFactory
-from config.browser import Page, skip_without_chromium, with_password
+from config.browser import Page, skip_without_chromium, waits_for, with_password
 from facilities.models import Closure
 from facilities.tests.factories import BenefitSlotFactory, FacilityFactory
 from members.tests.factories import MemberFactory
@@ -58,6 +58,7 @@ def test_a_manager_closes_the_sauna_cancels_its_bookings_and_reopens(browser, li
     browser.find_element(By.NAME, "note").send_keys("New heater being fitted")
     page.shot("new-closure")
     browser.find_element(By.NAME, "_save").click()
+    waits_for(browser, "h1", "Sauna closed, maintenance (Coming)")
     text = page.text()
     assert "Sauna closed, maintenance (Coming)" in text
     assert "Ada Lovelace" in text and "+1 212 555 0199" in text and "alan@example.com" in text
@@ -69,6 +70,7 @@ def test_a_manager_closes_the_sauna_cancels_its_bookings_and_reopens(browser, li
     Closure.objects.update(created_at=closure.created_at - datetime.timedelta(minutes=1))
 
     browser.find_element(By.CSS_SELECTOR, "button[form=closure-cancel]").click()
+    waits_for(browser, ".messagelist", "3 bookings cancelled")
     assert "3 bookings cancelled, none counted as a late cancellation." in page.text()
     assert set(BenefitBooking.objects.values_list("status", "is_late_cancellation")) == {
         (BookingStatus.CANCELLED, False)
@@ -76,6 +78,7 @@ def test_a_manager_closes_the_sauna_cancels_its_bookings_and_reopens(browser, li
     page.shot("cancelled")
 
     browser.find_element(By.CSS_SELECTOR, "button[form=closure-reopen]").click()
+    waits_for(browser, ".messagelist", "Reopened: Sauna")
     assert "Reopened: Sauna can be booked again." in page.text()
     page.shot("reopened")
     browser.get(f"{live_url}/admin/facilities/closure/")
