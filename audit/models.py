@@ -55,6 +55,18 @@ class AuditAction(models.TextChoices):
     CLOSURE_OPENED = "closure.opened", "Closure made"
     CLOSURE_REOPENED = "closure.reopened", "Reopened after a closure"
     CLOSURE_BOOKINGS_CANCELLED = "closure.bookings_cancelled", "Bookings cancelled for a closure"
+    SIGN_IN_SUCCEEDED = "sign_in.succeeded", "Signed in"
+    SIGN_IN_FAILED = "sign_in.failed", "Sign-in failed"
+    SIGN_IN_LOCKED_OUT = "sign_in.locked_out", "Locked out after failed sign-ins"
+    SIGN_IN_UNLOCKED = "sign_in.unlocked", "Sign-in unlocked"
+    SIGNED_OUT = "sign_in.signed_out", "Signed out"
+    SESSION_EXPIRED = "sign_in.session_expired", "Session ended after idle time"
+    TWO_FACTOR_ENROLLED = "two_factor.enrolled", "Two-factor device enrolled"
+    TWO_FACTOR_RESET = "two_factor.reset", "Two-factor device reset"
+    TWO_FACTOR_FAILED = "two_factor.failed", "Wrong one-time code"
+    RECOVERY_CODE_USED = "two_factor.recovery_code_used", "Recovery code used"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
 
 
 class AuditLog(models.Model):
