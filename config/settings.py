@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clubs",
     "members",
     "facilities",
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "audit",
     "access",
     "demo",
+    "two_factor",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "two_factor.middleware.TwoFactorMiddleware",  # managers' admin pages wait for the one-time code
     "audit.context.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -205,3 +211,9 @@ CLUB_NAME = env.str("CLUB_NAME", default="Club Operations")
 
 # How often the desk's live panels (Today) fetch the current state, in seconds.
 DESK_REFRESH_SECONDS = env.int("DESK_REFRESH_SECONDS", default=10)
+
+# Superusers and staff who may override capacity or export the audit trail sign in with a one-time
+# code from an authenticator app too (two_factor/). Off while developing, so that `make run`'s demo
+# logins need a password only.
+STAFF_TWO_FACTOR_REQUIRED = env.bool("STAFF_TWO_FACTOR_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = CLUB_NAME  # the account's name in the authenticator app

@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Tests sign staff in with force_login; two_factor's own tests turn the code on.
+os.environ.setdefault("STAFF_TWO_FACTOR_REQUIRED", "false")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -26,7 +26,7 @@ LAYERS = (
     ("members",),
     ("facilities", "classes"),
     ("bookings",),
-    ("desk", "schedule", "reports"),
+    ("desk", "schedule", "reports", "two_factor"),
     ("access",),
     ("demo",),
 )

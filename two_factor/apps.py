@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TwoFactorConfig(AppConfig):
+    name = "two_factor"
+    verbose_name = "Two-factor sign-in"
