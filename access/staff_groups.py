@@ -48,6 +48,8 @@ MANAGER_PERMISSIONS = [
     "reports.view_report",
     "audit.view_auditlog",
     "audit.export_auditlog",
+    "two_factor.view_staffdevice",
+    "two_factor.reset_staffdevice",
 ]
 
 STAFF_GROUPS = {FRONT_DESK: FRONT_DESK_PERMISSIONS, MANAGER: MANAGER_PERMISSIONS}

@@ -13,6 +13,7 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -149,7 +150,7 @@ def _new_recovery_codes(user) -> tuple[str, ...]:
 
 def _lock(user) -> None:
     """One change to a user's devices at a time (two tabs enrolling, a reset meanwhile)."""
-    type(user).objects.select_for_update().only("pk").get(pk=user.pk)
+    get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
 
 
 def _kind(recovery: bool) -> str:
