@@ -2,16 +2,14 @@
 
 - the club's organizations and branches: their pages are audited, and clubs, the bottom layer,
   imports no other app, so they are registered here rather than in clubs;
-- staff users and their API tokens: Django's and DRF's own pages, with the club's list that
-  ignores what of its address it cannot use (a date lookup beyond the calendar, NUL).
+- staff users: Django's own page, with the club's list that ignores what of its address it
+  cannot use (a date lookup beyond the calendar, NUL). Their API tokens are staff_auth's.
 """
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from audit.admin_mixins import ClubModelAdmin
 from clubs import localtime
@@ -44,6 +42,5 @@ class ClubListMixin:
         return ClubChangeList
 
 
-for model, model_admin in ((User, UserAdmin), (TokenProxy, TokenAdmin)):
-    admin.site.unregister(model)
-    admin.site.register(model, type(model_admin.__name__, (ClubListMixin, model_admin), {}))
+admin.site.unregister(User)
+admin.site.register(User, type(UserAdmin.__name__, (ClubListMixin, UserAdmin), {}))

@@ -1,6 +1,6 @@
 """Schemas, the claim helpers every policy uses, and Django's own tables (see config/access_declaration.py).
 
-Django's tables and those of the libraries it runs (auth_*, django_*, authtoken_token) hold
+Django's tables and those of the libraries it runs (auth_*, django_*, axes_*) hold
 password hashes, session keys and API tokens: closed to every API role, `service_role` included.
 """
 

@@ -48,6 +48,11 @@ MANAGER_PERMISSIONS = [
     "reports.view_report",
     "audit.view_auditlog",
     "audit.export_auditlog",
+    "staff_auth.view_signinfailure",
+    "staff_auth.unlock_sign_in",
+    "staff_auth.view_staffapitoken",
+    "staff_auth.add_staffapitoken",
+    "staff_auth.revoke_staffapitoken",
     "two_factor.view_staffdevice",
     "two_factor.reset_staffdevice",
 ]

@@ -1,5 +1,6 @@
 """Settings, all from the environment (and an optional `.env` file); see `.env.example`."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -30,9 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
+    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "schedule",
     "reports",
     "audit",
+    "staff_auth",
     "access",
     "demo",
     "two_factor",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "staff_auth.middleware.IdleSessionMiddleware",  # ends idle sessions; nothing on /api/
+    "axes.middleware.AxesMiddleware",  # a lockout answers with the sign-in form saying until when
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -157,7 +161,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "members.authentication.SupabaseTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "staff_auth.authentication.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -211,6 +215,40 @@ CLUB_NAME = env.str("CLUB_NAME", default="Club Operations")
 
 # How often the desk's live panels (Today) fetch the current state, in seconds.
 DESK_REFRESH_SECONDS = env.int("DESK_REFRESH_SECONDS", default=10)
+
+# Staff sign-in (staff_auth/). Failed sign-ins are counted per username and per address (django-axes,
+# in the database); after SIGN_IN_FAILURE_LIMIT of either within SIGN_IN_COOLOFF_MINUTES, that name
+# or address waits out the cool-off (a manager or `unlock_sign_in` can end it sooner). Behind a
+# proxy the client's address is the TRUSTED_PROXY_COUNT-th entry from the right of X-Forwarded-For
+# (the one the proxy wrote), never one the client could write itself.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env.bool("SIGN_IN_THROTTLE", default=True)
+AXES_HANDLER = "staff_auth.throttle.SignInThrottle"
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off ends when the lockout said it would, however often someone tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail
+AXES_ENABLE_ADMIN = False  # staff_auth's pages list and unlock them
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "staff_auth.throttle.client_address"
+AXES_USERNAME_CALLABLE = "staff_auth.throttle.counted_username"
+AXES_LOCKOUT_CALLABLE = "staff_auth.views.lockout_response"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
+# Shared desk computers: a session ends after this many minutes without activity (the page warns
+# SESSION_IDLE_WARNING_SECONDS before, and shows the sign-in form when it ends), managers' after
+# their own; 0 turns it off. The session cookie also ends with the browser, and after
+# SESSION_COOKIE_AGE seconds at most.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
+SESSION_IDLE_MINUTES_MANAGERS = env.int("SESSION_IDLE_MINUTES_MANAGERS", default=30)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+LOGOUT_REDIRECT_URL = "admin:login"  # the next person signs in at once
+# Staff API tokens (kiosks, partner tools) last this many days unless made for fewer.
+STAFF_API_TOKEN_DAYS = env.int("STAFF_API_TOKEN_DAYS", default=90)
 
 # Superusers and staff who may override capacity or export the audit trail sign in with a one-time
 # code from an authenticator app too (two_factor/). Off while developing, so that `make run`'s demo

@@ -300,12 +300,13 @@ def test_a_member_cannot_book_into_another_organization():
 
 
 def test_djangos_tables_are_closed_to_every_api_role():
-    """Password hashes, sessions, API tokens and the admin log are out of reach of the anon key,
-    a member's token and the service key alike (the matrix above checks every action)."""
-    assert {"auth_user", "django_session", "authtoken_token", "django_admin_log", "django_migrations"} <= CLOSED
+    """Password hashes, sessions, API tokens, failed sign-ins and the admin log are out of reach of
+    the anon key, a member's token and the service key alike (the matrix above checks every action)."""
+    closed = {"auth_user", "django_session", "staff_api_tokens", "axes_accessattempt", "django_admin_log"}
+    assert closed | {"django_migrations"} <= CLOSED
     world = build_world()
     for actor_name in ("anon", "member", "service_role"):
-        for table in ("auth_user", "django_session", "authtoken_token"):
+        for table in ("auth_user", "django_session", "staff_api_tokens", "axes_accessattempt"):
             assert attempt(table, "1", "SELECT", ACTORS[actor_name], world) == DENIED, (actor_name, table)
 
 

@@ -83,4 +83,4 @@ def test_the_platform_roles_default_privileges_are_reported_with_their_fix(supab
 def test_migrate_alone_holds_the_server_side_to_its_declaration(supabase_deploy):
     """Before sync_grants: no key to Django's password hashes or tokens, no rewriting the chain."""
     reach = supabase_deploy.reach("migrate", SERVICE_ROLE)
-    assert "auth_user" not in reach.relations and "authtoken_token" not in reach.relations
+    assert "auth_user" not in reach.relations and "staff_api_tokens" not in reach.relations

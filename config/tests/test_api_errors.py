@@ -12,7 +12,6 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from bookings import api as bookings_api
 from clubs.tests.factories import BranchFactory
@@ -20,6 +19,7 @@ from config import api
 from config.testing import committed_connection
 from members.tests.factories import MemberFactory
 from members.tests.tokens import bearer, member_token
+from staff_auth.tests.factories import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +208,7 @@ def test_djangos_500_view_answers_json_under_api_and_a_page_elsewhere():
 
 
 def staff_token(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_key_for(user)}"}
 
 
 @pytest.mark.parametrize(

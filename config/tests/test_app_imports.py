@@ -27,7 +27,7 @@ LAYERS = (
     ("facilities", "classes"),
     ("bookings",),
     ("desk", "schedule", "reports", "two_factor"),
-    ("access",),
+    ("access", "staff_auth"),
     ("demo",),
 )
 LAYER_OF = {app: level for level, layer in enumerate(LAYERS) for app in layer}

@@ -18,10 +18,10 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from bookings.models import BenefitBooking, ClassBooking
 from config.tests.test_admin_pages import add_rows_of_every_kind
+from staff_auth.tests.factories import api_key_for, failed_sign_ins
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,8 @@ def staff_client(request) -> Client:
 @pytest.fixture
 def rows(db, django_user_model):
     add_rows_of_every_kind()
-    Token.objects.create(user=django_user_model.objects.create_user("api-client"))
+    api_key_for(django_user_model.objects.create_user("api-client", is_staff=True))
+    failed_sign_ins(username="api-client", ip_address="203.0.113.7", failures=2)
 
 
 def server_errors(client: Client, requests: Iterable[tuple[str, dict]]) -> list[str]:

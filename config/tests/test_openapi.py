@@ -11,7 +11,6 @@ from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from bookings.tests.conftest import tomorrow_at
 from classes.tests.factories import ScheduledClassFactory
@@ -20,6 +19,7 @@ from config.testing import requests_keep_the_test_connection
 from facilities.tests.factories import BenefitSlotFactory, FacilityFactory
 from members.tests.factories import MemberFactory
 from members.tests.tokens import member_token
+from staff_auth.tests.factories import api_key_for
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
@@ -59,7 +59,7 @@ def caller_headers(request, db):
     if request.param == "member":
         authorization = f"Bearer {member_token(member)}"
     else:
-        authorization = f"Token {Token.objects.create(user=request.getfixturevalue('manager')).key}"
+        authorization = f"Token {api_key_for(request.getfixturevalue('manager'))}"
     with requests_keep_the_test_connection():
         yield {"Authorization": authorization}
 
