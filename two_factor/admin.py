@@ -32,6 +32,9 @@ class StaffDeviceAdmin(admin.ModelAdmin):
         changelist = self.admin_site.admin_view(self.changelist_view)
         return [*pages.urls(self.admin_site), path("", changelist, name="two_factor_staffdevice_changelist")]
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Staff two-factor devices", **(extra_context or {})})
+
     def get_queryset(self, request):
         devices = super().get_queryset(request).filter(confirmed=True).select_related("user")
         return devices.annotate(codes_left=Count("user__staticdevice__token_set")).order_by("user__username")

@@ -33,11 +33,18 @@ from two_factor.services import (
 )
 
 
+class CodeInput(forms.TextInput):
+    """A refused code is not shown again: the next try starts from an empty field."""
+
+    def format_value(self, value):
+        return None
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+        widget=CodeInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
     )
 
 
@@ -47,7 +54,7 @@ class AppCodeForm(CodeForm):
     code = forms.CharField(
         label="Code",
         max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "numeric"}),
+        widget=CodeInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "numeric"}),
     )
 
 
