@@ -23,7 +23,9 @@ def committed_connection() -> psycopg.Connection:
     return psycopg.connect(**params)
 
 
-RAW_PARAMETERS = {"dbname", "host", "port", "user", "password", "sslmode", "client_encoding"}
+# prepare_threshold as the app's: none behind a transaction pooler, where a statement prepared in
+# one transaction is not on the server connection the next one gets (config/database.py).
+RAW_PARAMETERS = {"dbname", "host", "port", "user", "password", "sslmode", "client_encoding", "prepare_threshold"}
 
 
 def database_url() -> str:
