@@ -139,9 +139,18 @@ class AuditSeal(models.Model):
     reordering any sealed entry breaks every hash after it. Append-only, like the entries.
     """
 
+    # No foreign-key check: the trail is partitioned by month, so an entry's key is (id, occurred_at),
+    # and the seals of a month cut by `archive_audit` go with it. Only the sealer writes seals, from
+    # the entries themselves; `verify_audit` reports a seal whose entry is missing.
     entry = models.OneToOneField(
-        AuditLog, on_delete=models.PROTECT, primary_key=True, related_name="seal", db_column="audit_log_id"
+        AuditLog,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="seal",
+        db_column="audit_log_id",
+        db_constraint=False,
     )
+    occurred_at = models.DateTimeField(help_text="The entry's, which with its id finds it in its month.")
     chain = models.UUIDField(help_text="The organization, or the nil uuid for installation-wide entries.")
     position = models.BigIntegerField()
     previous_hash = models.CharField(max_length=64)
@@ -173,3 +182,45 @@ class AuditPending(models.Model):
     class Meta:
         db_table = "audit_pending"
         indexes = [models.Index(fields=["chain", "occurred_at", "entry"], name="audit_pending_order_idx")]
+
+
+class AuditCut(models.Model):
+    """A month of the trail taken out of the database by `archive_audit`: exported with its chain
+    proof to a file that verified, then its partition detached or dropped. Append-only."""
+
+    month = models.DateField(primary_key=True, help_text="The first day of the month (UTC).")
+    cut_at = models.DateTimeField(db_default=Now(), editable=False)
+    entries = models.BigIntegerField()
+    archive_name = models.CharField(max_length=255, help_text="The export's file name, as given.")
+    archive_sha256 = models.CharField(max_length=64, help_text="The export file's own sha256.")
+    dropped = models.BooleanField(help_text="Dropped, or else detached (kept as a table of its own).")
+
+    class Meta:
+        db_table = "audit_cuts"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="audit_cuts_month_first_day"),
+        ]
+
+
+class AuditCutRun(models.Model):
+    """Consecutive positions of one chain that a cut took away, and the hash of the last one: the
+    chain's next seal follows from it, so the rest of the chain still verifies across the cut.
+
+    A month is not always one run: an entry written late, or back-dated, is sealed after entries
+    of later months."""
+
+    pk = models.CompositePrimaryKey("chain", "first_position")
+    chain = models.UUIDField()
+    first_position = models.BigIntegerField()
+    last_position = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    cut = models.ForeignKey(AuditCut, on_delete=models.PROTECT, related_name="runs", db_column="month")
+
+    class Meta:
+        db_table = "audit_cut_runs"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_position__gt=0, last_position__gte=models.F("first_position")),
+                name="audit_cut_runs_positions",
+            ),
+        ]

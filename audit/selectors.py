@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from audit.chain import GENESIS_HASH, ChainHead, chain_hash
+from audit.chain import GENESIS_HASH, ChainHead
 from audit.models import INSTALLATION_CHAIN, AuditLog, AuditPending
 from clubs import localtime
 from clubs.models import Branch
@@ -198,6 +198,10 @@ class ChainReport:
     problem: str = ""
     # Entries neither sealed nor queued for sealing (id, time): nothing proves them unchanged.
     unqueued: list[tuple[uuid.UUID, datetime.datetime]] = field(default_factory=list)
+    # Positions cut away with archived months (their archives prove them), and the published heads
+    # among them that only an archive can check.
+    archived: int = 0
+    archived_heads: int = 0
 
     @property
     def intact(self) -> bool:
@@ -242,18 +246,38 @@ def audit_verify(
     for chain in chains:
         chain_report = ChainReport(chain=chain, unqueued=unqueued.get(chain, []))
         chain_report.unsealed = AuditPending.objects.filter(chain=chain).count()
+        cut_runs = _cut_runs(chain)
         first, last = _position_range(chain, start, end)
         if first is not None:
-            _verify_positions(chain_report, first, last)
+            _verify_positions(chain_report, first, last, cut_runs)
         if chain_report.broken_at is None:
-            _compare_with_published(chain_report, [head for head in published if head.chain == chain])
+            _compare_with_published(chain_report, [head for head in published if head.chain == chain], cut_runs)
         report.chains.append(chain_report)
     return report
 
 
-def _compare_with_published(report: ChainReport, published: list[ChainHead]) -> None:
+@dataclass(frozen=True)
+class CutRun:
+    """Positions first..last of a chain, cut away with an archived month; last_hash is the hash the
+    chain's next position follows."""
+
+    first: int
+    last: int
+    last_hash: str
+
+
+def _cut_runs(chain: uuid.UUID) -> dict[int, CutRun]:
+    """The chain's runs cut with archived months, by first position: a few per month cut."""
+    with connection.cursor() as cursor:
+        cursor.execute("select first_position, last_position, last_hash from audit_cut_runs where chain = %s", [chain])
+        return {first: CutRun(first, last, last_hash) for first, last, last_hash in cursor.fetchall()}
+
+
+def _compare_with_published(report: ChainReport, published: list[ChainHead], cut_runs: dict[int, CutRun]) -> None:
     """The chain, recomputed and consistent, must still hold every head published for it: the
-    hash at a published position commits to every entry up to it."""
+    hash at a published position commits to every entry up to it. A head at the end of a run cut
+    with an archived month is checked against the hash kept for it; one inside such a run only its
+    archive can check (the heads after it still vouch for it)."""
     if not published:
         return
     with connection.cursor() as cursor:
@@ -262,11 +286,16 @@ def _compare_with_published(report: ChainReport, published: list[ChainHead]) -> 
             [report.chain, sorted({head.position for head in published})],
         )
         current = dict(cursor.fetchall())
+    for run in cut_runs.values():
+        current.setdefault(run.last, run.last_hash)
     last_matching = 0
     for head in sorted(published, key=lambda head: head.position):
         now = current.get(head.position)
         if now == head.hash:
             last_matching = head.position
+            continue
+        if now is None and any(run.first <= head.position < run.last for run in cut_runs.values()):
+            report.archived_heads += 1
             continue
         published_head = f"the head published for it (hash {head.hash[:16]}…, sealed {head.sealed_at.isoformat()})"
         where = f"somewhere in positions {last_matching + 1}-{head.position}"
@@ -300,8 +329,10 @@ def _unqueued_entries(organization_id, start, end) -> dict[uuid.UUID, list[tuple
             where (%s::uuid is null or {chain} = %s)
               and (%s::timestamptz is null or entry.occurred_at >= %s)
               and (%s::timestamptz is null or entry.occurred_at < %s)
-              and not exists (select from audit_seals seal where seal.audit_log_id = entry.id)
-              and not exists (select from audit_pending pending where pending.audit_log_id = entry.id)
+              and not exists (select from audit_seals seal
+                              where seal.audit_log_id = entry.id and seal.occurred_at = entry.occurred_at)
+              and not exists (select from audit_pending pending
+                              where pending.audit_log_id = entry.id and pending.occurred_at = entry.occurred_at)
             order by 1, entry.occurred_at, entry.id
             """,
             [organization_id, organization_id, start, start, end, end],
@@ -322,7 +353,8 @@ def _position_range(chain, start, end) -> tuple[int | None, int | None]:
         cursor.execute(
             """
             select min(seal.position), max(seal.position)
-            from audit_seals seal join audit_logs entry on entry.id = seal.audit_log_id
+            from audit_seals seal
+            join audit_logs entry on entry.id = seal.audit_log_id and entry.occurred_at = seal.occurred_at
             where seal.chain = %s
               and (%s::timestamptz is null or entry.occurred_at >= %s)
               and (%s::timestamptz is null or entry.occurred_at < %s)
@@ -338,43 +370,74 @@ def _last_position(chain) -> int:
         return cursor.fetchone()[0]
 
 
-def _verify_positions(report: ChainReport, first: int, last: int) -> None:
-    expected_position, expected_previous = first, None
+# One window of a chain's seals from a position on, checked in the database: each seal against
+# the one before it (or, for the window's first, the position and hash expected), its entry
+# found, and its hash recomputed from its entry (sha256 of the previous hash and the content, as
+# seal_audit made it). Returns the first seal with a problem, else the window's last seal, with
+# its number in the window and what was expected of it.
+_CHECK_WINDOW = """
+    select position, audit_log_id::text, problem, hash, n, expected_position, expected_previous
+    from (
+        select seal.position, seal.audit_log_id, seal.hash,
+               row_number() over in_order as n,
+               row_number() over in_order = count(*) over () as last_in_window,
+               coalesce(lag(seal.position) over in_order + 1, %(position)s) as expected_position,
+               coalesce(lag(seal.hash) over in_order, %(previous)s) as expected_previous,
+               case
+                   when seal.position <> coalesce(lag(seal.position) over in_order + 1, %(position)s) then 'gap'
+                   when seal.previous_hash <> coalesce(lag(seal.hash) over in_order, %(previous)s) then 'previous'
+                   when entry.id is null then 'missing'
+                   when encode(sha256(convert_to(seal.previous_hash || app_private.audit_entry_content(entry), 'UTF8')),
+                               'hex') <> seal.hash then 'content'
+               end as problem
+        from (
+            select * from audit_seals
+            where chain = %(chain)s and position >= %(position)s and position <= %(last)s
+            order by position
+            limit %(limit)s
+        ) seal
+        left join audit_logs entry on entry.id = seal.audit_log_id and entry.occurred_at = seal.occurred_at
+        window in_order as (order by seal.position)
+    ) checked
+    where problem is not null or last_in_window
+    order by position
+    limit 1
+"""
+_PROBLEMS = {
+    "previous": "its previous hash does not match: entries were reordered or removed",
+    "missing": "the entry is missing",
+    "content": "its content changed after it was sealed",
+}
+
+
+def _verify_positions(report: ChainReport, first: int, last: int, cut_runs: dict[int, CutRun]) -> None:
+    """Positions first..last of the chain, a window at a time; positions cut away with archived
+    months are stepped over by their runs, from whose last hash the chain goes on."""
+    position, previous = first, GENESIS_HASH if first == 1 else None  # a period starts from its first seal's
     with connection.cursor() as cursor:
-        while expected_position <= last:
-            cursor.execute(
-                """
-                select seal.position, seal.audit_log_id::text, seal.previous_hash, seal.hash,
-                       app_private.audit_entry_content(entry)
-                from audit_seals seal left join audit_logs entry on entry.id = seal.audit_log_id
-                where seal.chain = %s and seal.position >= %s and seal.position <= %s
-                order by seal.position
-                limit %s
-                """,
-                [report.chain, expected_position, last, VERIFY_BATCH],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                report.broken_at, report.problem = expected_position, "seals are missing from here on"
+        while position <= last:
+            parameters = {"chain": report.chain, "position": position, "previous": previous}
+            cursor.execute(_CHECK_WINDOW, {**parameters, "last": last, "limit": VERIFY_BATCH})
+            row = cursor.fetchone()
+            if row is None:
+                report.broken_at, report.problem = position, "seals are missing from here on"
                 return
-            for position, entry_id, previous_hash, recorded_hash, content in rows:
-                if expected_previous is None:
-                    expected_previous = GENESIS_HASH if position == 1 else previous_hash
-                problem = ""
-                if position != expected_position:
-                    problem = f"position {expected_position} is missing: an entry was deleted"
-                elif previous_hash != expected_previous:
-                    problem = "its previous hash does not match: entries were reordered or removed"
-                elif content is None:
-                    problem = "the entry is missing"
-                elif chain_hash(previous_hash, content) != recorded_hash:
-                    problem = "its content changed after it was sealed"
-                if problem:
-                    report.broken_at, report.broken_entry, report.problem = expected_position, entry_id, problem
+            found, entry_id, problem, found_hash, n, expected, expected_previous = row
+            report.verified += n - 1 if problem else n
+            if problem == "gap":
+                position, previous = expected, expected_previous
+                while position < found and position in cut_runs:
+                    run = cut_runs[position]
+                    report.archived += run.last - run.first + 1
+                    position, previous = run.last + 1, run.last_hash
+                if position != found:
+                    report.broken_at, report.problem = position, f"position {position} is missing: an entry was deleted"
                     return
-                report.verified += 1
-                expected_previous = recorded_hash
-                expected_position += 1
+                continue  # the seal found is checked first in the next window, after the runs
+            if problem:
+                report.broken_at, report.broken_entry, report.problem = found, entry_id, _PROBLEMS[problem]
+                return
+            position, previous = found + 1, found_hash
 
 
 def chain_heads() -> list[ChainHead]:

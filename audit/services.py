@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model, QuerySet
 
-from audit.chain import GENESIS_HASH, chain_hash
 from audit.context import RequestContext, current_request_context
 from audit.models import ActorType, AuditAction
 from audit.selectors import ExportStream, export_copy_sql
@@ -120,78 +120,71 @@ class SealResult:
     chains: int
 
 
+# Where each run of a chain starts reading the queue: before every (occurred_at, id).
+_QUEUE_START = (datetime.datetime(1, 1, 1, tzinfo=datetime.UTC), uuid.UUID(int=0))
+
+
 def audit_seal(*, batch_size: int = SEAL_BATCH) -> SealResult:
     """Chain every committed, unsealed entry onto the end of its organization's chain.
 
     Writers never wait for this: entries are inserted freely and queued; sealing takes the
     queue in order, one chain at a time under an advisory lock, so concurrent sealers (cron on
-    two hosts, a verify and an export) neither fail nor fork the chain.
+    two hosts, a verify and an export) neither fail nor fork the chain. Each batch is one
+    transaction and reads the queue from where the last one stopped (app_private.audit_seal_batch),
+    so sealing takes time in proportion to the backlog. The month partitions ahead are seen to
+    first (audit_partitions_ensure).
     """
-    with connection.cursor() as cursor:
-        cursor.execute("select distinct chain from audit_pending")
-        chains = [chain for (chain,) in cursor.fetchall()]
+    audit_partitions_ensure()
     sealed = 0
+    chains = _queued_chains()
     for chain in chains:
+        after = _QUEUE_START
         while True:
-            taken, count = _seal_batch(chain, batch_size)
+            taken, count, after = _seal_batch(chain, after, batch_size)
             sealed += count
             if taken < batch_size:
                 break
     return SealResult(sealed=sealed, chains=len(chains))
 
 
-@transaction.atomic
-def _seal_batch(chain: uuid.UUID, batch_size: int) -> tuple[int, int]:
-    """Seal the chain's next queued entries: (rows taken off the queue, entries sealed)."""
+def _queued_chains() -> list[uuid.UUID]:
+    """The chains with queued entries, found by skipping along the queue's index, one probe per
+    chain, rather than by reading the whole queue."""
     with connection.cursor() as cursor:
-        # serialises sealers of one chain across processes and hosts (the lock space 'audit_seal')
-        cursor.execute("select app_private.take_lock('audit_seal', %s::text)", [chain])
-        cursor.execute(
-            "select position, hash from audit_seals where chain = %s order by position desc limit 1", [chain]
-        )
-        last = cursor.fetchone()
-        position, previous_hash = last if last else (0, GENESIS_HASH)
-        # Only the queue trigger's rows are sure to be true; service_role may add others (the
-        # queue is append-only to it). A row whose entry is already sealed, or does not exist, is
-        # taken off the queue unsealed: an entry and its queue row commit together, so no real
-        # entry is ever dropped.
         cursor.execute(
             """
-            select pending.audit_log_id,
-                   case when entry.id is not null then app_private.audit_entry_content(entry) end,
-                   exists (select from audit_seals seal where seal.audit_log_id = pending.audit_log_id)
-            from audit_pending pending left join audit_logs entry on entry.id = pending.audit_log_id
-            where pending.chain = %s
-            order by pending.occurred_at, pending.audit_log_id
-            limit %s
-            """,
-            [chain, batch_size],
-        )
-        rows = cursor.fetchall()
-        if not rows:
-            return 0, 0
-        ids, positions, previous_hashes, hashes = [], [], [], []
-        for entry_id, content, already_sealed in rows:
-            if content is None or already_sealed:
-                continue
-            position += 1
-            current = chain_hash(previous_hash, content)
-            ids.append(entry_id)
-            positions.append(position)
-            previous_hashes.append(previous_hash)
-            hashes.append(current)
-            previous_hash = current
-        cursor.execute(
+            with recursive chains (chain) as (
+                (select chain from audit_pending order by chain limit 1)
+                union all
+                select (select pending.chain from audit_pending pending where pending.chain > chains.chain
+                        order by pending.chain limit 1)
+                from chains where chains.chain is not null
+            )
+            select chain from chains where chain is not null
             """
-            insert into audit_seals (audit_log_id, chain, position, previous_hash, hash)
-            select entry_id, %s, position, previous_hash, hash
-            from unnest(%s::uuid[], %s::bigint[], %s::text[], %s::text[])
-                as sealed(entry_id, position, previous_hash, hash)
-            """,
-            [chain, ids, positions, previous_hashes, hashes],
         )
-        cursor.execute("delete from audit_pending where audit_log_id = any(%s::uuid[])", [[row[0] for row in rows]])
-    return len(rows), len(ids)
+        return [chain for (chain,) in cursor.fetchall()]
+
+
+@transaction.atomic
+def _seal_batch(
+    chain: uuid.UUID, after: tuple[datetime.datetime, uuid.UUID], batch_size: int
+) -> tuple[int, int, tuple[datetime.datetime, uuid.UUID]]:
+    """Seal the chain's next queued entries after `after`: (rows taken off the queue, entries
+    sealed, the queue position to go on from)."""
+    with connection.cursor() as cursor:
+        cursor.execute("select * from app_private.audit_seal_batch(%s, %s, %s, %s)", [chain, *after, batch_size])
+        taken, sealed, last_occurred_at, last_entry = cursor.fetchone()
+    return taken, sealed, (last_occurred_at, last_entry) if taken else after
+
+
+@transaction.atomic
+def audit_partitions_ensure(*, months: list[datetime.date] = ()) -> int:
+    """Make the trail's month partitions that are missing: this month's and the next two, those of
+    `months`, and those of entries waiting in the default partition. Returns how many it made."""
+    with connection.cursor() as cursor:
+        cursor.execute("select app_private.audit_partitions_ensure(%s::date[])", [list(months)])
+        return cursor.fetchone()[0]
 
 
 class AuditExport:

@@ -60,8 +60,9 @@ class Command(BaseCommand):
                     )
                 )
             else:
+                archived = f" ({chain.archived} more archived with their months)" if chain.archived else ""
                 self.stdout.write(
-                    f"{label}: intact, {chain.verified} entries verified, {chain.unsealed} not yet sealed"
+                    f"{label}: intact, {chain.verified} entries verified{archived}, {chain.unsealed} not yet sealed"
                 )
         if not report.chains:
             self.stdout.write("The audit trail is empty: nothing to verify.")
@@ -70,6 +71,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Audit trail intact."))
         if against:
             self.stdout.write(f"History up to each of the {len(published)} heads published in {against} is unchanged.")
+            archived = sum(chain.archived_heads for chain in report.chains)
+            if archived:
+                self.stdout.write(
+                    f"{archived} of them fall inside archived months: the later heads vouch for them, and "
+                    "'verify_audit --archive FILE --against' checks them in their archive."
+                )
 
     def _published(self, path: Path, period: bool):
         if period:

@@ -1,25 +1,61 @@
 -- The audit trail's rules, kept by the database for every role and every door.
 
 -- Append-only: entries and their seals are never updated, deleted or truncated, whoever asks
--- (the table owner included; only a superuser who disables the triggers can, and the hash
--- chain then shows it).
+-- (the table owner included; only whoever disables the triggers can, and the hash chain then
+-- shows it). A month leaves the trail only whole, through archive_audit: its partition is
+-- detached or dropped (neither is a DELETE), and its seals with it.
 create or replace function app_private.refuse_audit_change() returns trigger
     language plpgsql
     set search_path = ''
 as $$
 begin
-    raise exception '% is append-only: % is refused', tg_table_name, tg_op
-        using hint = 'Audit entries are kept as written; see Retention in the README for archiving.';
+    -- a partition's row is an entry of audit_logs
+    raise exception '% is append-only: % is refused',
+        case when tg_table_schema = 'audit_partitions' then 'audit_logs' else tg_table_name end, tg_op
+        using hint = 'Audit entries are kept as written; a month leaves only through archive_audit '
+                     '(see Retention in the README).';
 end
 $$;
 
+-- A seal may be deleted once its month is recorded as cut (audit_cuts, written by archive_audit
+-- in the same transaction, after the month's export verified): the chain's runs it held are kept
+-- in audit_cut_runs, from which the rest of the chain still verifies. Nothing else changes a seal.
+create or replace function app_private.refuse_audit_seal_change() returns trigger
+    language plpgsql
+    set search_path = ''
+as $$
+begin
+    if tg_op = 'DELETE' and exists (
+        select from public.audit_cuts cut
+        where cut.month = date_trunc('month', old.occurred_at at time zone 'UTC')::date
+    ) then
+        return old;
+    end if;
+    raise exception '% is append-only: % is refused', tg_table_name, tg_op
+        using hint = 'Seals are kept as written; a month leaves only through archive_audit '
+                     '(see Retention in the README).';
+end
+$$;
+
+-- Row triggers on the partitioned table reach every partition; TRUNCATE of a partition is
+-- refused by the partition's own trigger (app_private.audit_month_partition makes it).
 create or replace trigger audit_logs_append_only before update or delete on public.audit_logs
     for each row execute function app_private.refuse_audit_change();
 create or replace trigger audit_logs_no_truncate before truncate on public.audit_logs
     for each statement execute function app_private.refuse_audit_change();
+create or replace trigger audit_logs_no_truncate before truncate on audit_partitions.audit_logs_default
+    for each statement execute function app_private.refuse_audit_change();
 create or replace trigger audit_seals_append_only before update or delete on public.audit_seals
-    for each row execute function app_private.refuse_audit_change();
+    for each row execute function app_private.refuse_audit_seal_change();
 create or replace trigger audit_seals_no_truncate before truncate on public.audit_seals
+    for each statement execute function app_private.refuse_audit_change();
+create or replace trigger audit_cuts_append_only before update or delete on public.audit_cuts
+    for each row execute function app_private.refuse_audit_change();
+create or replace trigger audit_cuts_no_truncate before truncate on public.audit_cuts
+    for each statement execute function app_private.refuse_audit_change();
+create or replace trigger audit_cut_runs_append_only before update or delete on public.audit_cut_runs
+    for each row execute function app_private.refuse_audit_change();
+create or replace trigger audit_cut_runs_no_truncate before truncate on public.audit_cut_runs
     for each statement execute function app_private.refuse_audit_change();
 
 -- Every new entry waits in audit_pending until seal_audit chains it. Definer rights, so that any
