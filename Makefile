@@ -7,7 +7,7 @@ PORT ?= 8000
 # Test workers; the machine has 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: install browser plpgsql-check run test lint deploy-db seed check clean-db
+.PHONY: install browser plpgsql-check pgbouncer run test test-pooler lint deploy-db seed check clean-db
 
 install: $(STAMP)
 
@@ -50,9 +50,26 @@ plpgsql-check:
 			|| echo "note: could not install postgresql-$$version-plpgsql-check; its test will be skipped"; \
 	else echo "note: install postgresql-$$version-plpgsql-check to run its test"; fi
 
+# PgBouncer, from Debian's package, for the pooler suite. Installed when running as root (as CI
+# does); otherwise that suite says how to get it and is skipped.
+pgbouncer:
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null 2>&1 \
+				|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; }; } \
+				|| echo "note: could not install pgbouncer; the pooler suite will be skipped"; \
+		else echo "note: install pgbouncer to run the pooler suite"; fi; }
+
 test: install browser plpgsql-check
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	@$(MAKE) --no-print-directory test-pooler
+
+# The pooler suite: the booking engine's doors under load, the API, slot generation, the audit
+# commands, sync_grants, db_doctor and two app servers at once, through PgBouncer in transaction
+# mode as production runs behind Supavisor (config/tests/pooler.py). Without pgbouncer: a note, exit 0.
+test-pooler: install pgbouncer
+	$(BIN)/python -m config.tests.pooler -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
