@@ -1,4 +1,7 @@
-"""Ends a staff session that was idle too long (see staff_auth.sessions); nothing at all on /api/."""
+"""Staff sessions, on every page but the API's (where this does nothing at all): a session idle too
+long ends (see staff_auth.sessions), and a sign-in axes refused answers with the sign-in form saying
+until when (staff_auth.views.lockout_response). Axes' own middleware, which does the latter, asks on
+every request whether it runs asynchronously, which costs more than the rest of this together."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
 from config.api import is_api
-from staff_auth.services import session_record_expiry
+from staff_auth.services import in_words, session_record_expiry
 from staff_auth.sessions import (
     ACTIVE_AT,
     IDLE_SECONDS,
@@ -22,27 +25,41 @@ from staff_auth.sessions import (
     seconds_left,
     session_started,
 )
+from staff_auth.views import lockout_response
 
 
-class IdleSessionMiddleware:
+class StaffSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if is_api(request) or SESSION_KEY not in request.session:
+        if is_api(request):
             return self.get_response(request)
-        session, now = request.session, time.time()
-        if IDLE_SECONDS not in session or ACTIVE_AT not in session:  # a session older than idle ends
-            session_started(session, request.user)
-        left = seconds_left(session, now)
+        left = self._seconds_left(request)
         if left is not None and left < 0:
             return self._ended(request)
-        note_activity(session, reported_idle_seconds(request), now=now)
         response = self.get_response(request)
+        if getattr(request, "axes_locked_out", False):
+            return lockout_response(request, response, request.axes_credentials)
         if left is not None and SESSION_KEY in request.session:
             # the page's script keeps its countdown to the server's, whatever other tabs did
             response[SECONDS_LEFT_HEADER] = str(seconds_left(request.session))
         return response
+
+    @staticmethod
+    def _seconds_left(request) -> int | None:
+        """The signed-in session's idle seconds left, this request's activity noted when it has
+        some left; None when nobody is signed in or the session never ends for idleness."""
+        session = request.session
+        if SESSION_KEY not in session:
+            return None
+        now = time.time()
+        if IDLE_SECONDS not in session or ACTIVE_AT not in session:  # a session older than idle ends
+            session_started(session, request.user)
+        left = seconds_left(session, now)
+        if left is None or left >= 0:
+            note_activity(session, reported_idle_seconds(request), now=now)
+        return left
 
     @staticmethod
     def _ended(request) -> HttpResponse:
@@ -50,8 +67,7 @@ class IdleSessionMiddleware:
         session_record_expiry(user=request.user, request=request, idle=idle)
         request.idle_session_ended = True  # the sign-out is this entry, not another
         logout(request)
-        minutes = int(idle.total_seconds() // 60)
-        messages.info(request, f"You were signed out after {minutes} minutes without activity. Sign in to go on.")
+        messages.info(request, f"You were signed out after {in_words(idle)} without activity. Sign in to go on.")
         if request.headers.get("HX-Request"):  # a panel's request: the page reloads, to the sign-in form
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"

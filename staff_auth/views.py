@@ -33,7 +33,7 @@ def lockout_message(lockout: Lockout, username: str) -> str:
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
-    """Axes' answer to a sign-in it refused (AXES_LOCKOUT_CALLABLE): the sign-in form again,
+    """The answer to a sign-in axes refused (from StaffSessionMiddleware): the sign-in form again,
     saying until when, with 429 Too Many Requests."""
     username = counted_username(request, credentials)
     lockout = lockout_of(username=username, ip_address=request.axes_ip_address)
