@@ -2,12 +2,15 @@
 
 Errors are what will fail in front of a user (a missing table is PostgREST's PGRST205, a missing
 grant its 42501) or leak data; warnings are what Supabase's database linter also flags but that
-does not break anything today.
+does not break anything today, and what would break behind a transaction pooler (settings that
+prepare statements while a pooler relays the connection, SQL functions that leave state on it).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
@@ -19,6 +22,7 @@ from access.planning import AccessConfigurationError, others_default_privileges,
 from access.registry import Declaration, collect_declarations
 from access.selectors import LiveState, read_live_state, resolve_function
 from config.access_declaration import ANON, AUTHENTICATED, EXPOSED_SCHEMAS, PUBLIC, SERVICE_ROLE, Table
+from config.database import SUPABASE_TRANSACTION_POOLER_PORT
 
 ERROR, WARNING = "error", "warning"
 # A claim helper called inside a policy; it must sit in a scalar subquery to run once per statement.
@@ -51,6 +55,8 @@ def database_checkup() -> list[Finding]:
         *_function_lints(live),
         *_view_lints(live),
         *_unindexed_foreign_keys(),
+        *_settings_behind_a_pooler(),
+        *_session_state_in_functions(live),
     ]
     return sorted(findings, key=lambda finding: (finding.severity != ERROR, finding.check, finding.object))
 
@@ -280,3 +286,112 @@ def _unindexed_foreign_keys() -> list[Finding]:
         Finding(WARNING, "foreign key without index", f"{table}: {name}", "joins and deletes scan")
         for table, name in rows
     ]
+
+
+def _session_features_of_the_settings() -> list[str]:
+    """What the connection's settings use that outlives a transaction (config/database.py turns
+    both off behind a transaction pooler)."""
+    features = []
+    if connection.get_connection_params().get("prepare_threshold") is not None:
+        features.append("statements are prepared (prepare_threshold)")
+    if not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        features.append("server-side cursors are on")
+    return features
+
+
+def _relayed() -> bool:
+    """Something (a pooler, a proxy) relays the connection: the server sees its client come from
+    another port than this process's own socket has."""
+    connection.ensure_connection()
+    with socket.socket(fileno=os.dup(connection.connection.pgconn.socket)) as own:
+        if own.family not in (socket.AF_INET, socket.AF_INET6):
+            return False
+        own_port = own.getsockname()[1]
+    with connection.cursor() as cursor:
+        cursor.execute("select inet_client_port()")
+        return cursor.fetchone()[0] != own_port
+
+
+def _settings_behind_a_pooler() -> list[Finding]:
+    features = _session_features_of_the_settings()
+    if not features:
+        return []
+    used = " and ".join(features)
+    fix = "set DATABASE_TRANSACTION_POOLER=true"
+    if str(connection.settings_dict.get("PORT")) == str(SUPABASE_TRANSACTION_POOLER_PORT):
+        return [
+            Finding(
+                ERROR,
+                "settings not made for the pooler",
+                "DATABASE_URL",
+                f"port {SUPABASE_TRANSACTION_POOLER_PORT} is Supabase's transaction pooler, yet {used}: "
+                f"requests will fail with 'prepared statement ... does not exist'; {fix}",
+            )
+        ]
+    if _relayed():
+        return [
+            Finding(
+                WARNING,
+                "settings not made for the pooler",
+                "DATABASE_URL",
+                f"a pooler or proxy relays the connection, yet {used}: if it pools by transaction "
+                f"(PgBouncer, Supavisor), {fix}",
+            )
+        ]
+    return []
+
+
+# What a function can leave on its server connection after the transaction. Behind a transaction
+# pooler the next transaction on that connection is any client's.
+_STATEMENT_START = r"(?:\A|;|\bbegin\b|\bthen\b|\belse\b|\bloop\b)\s*"
+_SESSION_STATE = [
+    (
+        re.compile(r"\bpg_(?:try_)?advisory_lock(?:_shared)?\s*\("),
+        "a session-level advisory lock: held by the connection past the transaction; use pg_advisory_xact_lock",
+    ),
+    (
+        re.compile(_STATEMENT_START + r"set\s+(?!local\b|transaction\b|constraints\b)"),
+        "SET without LOCAL: the setting stays on the connection; use SET LOCAL",
+    ),
+    (
+        re.compile(r"\bset_config\s*\((?:[^()]|\([^()]*\))*,\s*false\s*\)"),
+        "set_config(..., false): the setting stays on the connection; pass true",
+    ),
+    (
+        re.compile(r"\bcreate\s+(?:(?:global|local)\s+)?temp(?:orary)?\s+table\b(?![^;]*\bon\s+commit\s+drop\b)"),
+        "a temporary table without ON COMMIT DROP: it stays on the connection",
+    ),
+    (re.compile(r"\bwith\s+hold\b"), "a cursor WITH HOLD: it stays open on the connection"),
+    (
+        re.compile(_STATEMENT_START + r"listen\s"),
+        "LISTEN: notifications go to whichever client has the connection",
+    ),
+    (
+        re.compile(_STATEMENT_START + r"prepare\s+\w+\s*(?:\(|\bas\b)"),
+        "PREPARE: the statement stays on the connection",
+    ),
+]
+_COMMENT_OR_LITERAL = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.DOTALL)
+
+
+def _session_state_in_functions(live: LiveState) -> list[Finding]:
+    """SQL and PL/pgSQL bodies that leave state on the connection, which a transaction pooler then
+    lends to another client (Supavisor on 6543, PgBouncer; PostgREST's own pool does the same)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            select p.oid, p.prosrc from pg_proc p join pg_language l on l.oid = p.prolang
+            where p.oid = any(%s) and l.lanname in ('sql', 'plpgsql')
+            """,
+            [list(live.functions)],
+        )
+        bodies = cursor.fetchall()
+    findings = []
+    for oid, body in bodies:
+        code = _COMMENT_OR_LITERAL.sub(lambda match: "''" if match.group(0).startswith("'") else " ", body.lower())
+        findings += [
+            Finding(WARNING, "breaks behind a transaction pooler", live.functions[oid].signature, detail)
+            for pattern, detail in _SESSION_STATE
+            if pattern.search(code)
+        ]
+    return findings

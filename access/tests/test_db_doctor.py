@@ -1,6 +1,7 @@
 """db_doctor: everything the code expects, against the live database, in one report."""
 
 import json
+import os
 from io import StringIO
 
 import pytest
@@ -10,6 +11,8 @@ from django.db import connection
 
 from access.doctor import ERROR, WARNING, database_checkup
 from access.services import grants_sync
+from config.database import PREPARE_AFTER_RUNS
+from config.tests.pooler import SERVER_VARIABLE
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +188,98 @@ def test_an_index_leading_with_the_key_columns_serves_a_composite_foreign_key():
         " create index on public.notes (member_id, organization_id, written_at)"
     )
     assert not [finding for finding in database_checkup() if finding.object.startswith("public.notes: ")]
+
+
+# Behind a transaction pooler (Supavisor on port 6543, PgBouncer): the next transaction on a server
+# connection is any client's, so nothing may outlive a transaction on it.
+
+POOLER_CHECK = "breaks behind a transaction pooler"
+
+
+@pytest.mark.parametrize(
+    ("language", "body", "detail"),
+    [
+        ("sql", "select pg_advisory_lock(1)", "a session-level advisory lock"),
+        ("sql", "select pg_try_advisory_lock_shared(1, 2)", "a session-level advisory lock"),
+        ("plpgsql", "begin set statement_timeout = '1s'; end", "SET without LOCAL"),
+        ("plpgsql", "begin perform 1; set role authenticated; end", "SET without LOCAL"),
+        ("sql", "select set_config('request.jwt.claims', '{}', false)", "set_config(..., false)"),
+        ("plpgsql", "begin create temporary table scratch (id int); end", "a temporary table without ON COMMIT DROP"),
+        ("sql", "declare leftover cursor with hold for select 1", "a cursor WITH HOLD"),
+        ("plpgsql", "begin listen bookings; end", "LISTEN"),
+        ("plpgsql", "begin prepare by_id (uuid) as select $1; end", "PREPARE"),
+    ],
+    ids=[
+        "advisory-lock",
+        "advisory-lock-shared",
+        "set",
+        "set-role",
+        "set-config",
+        "temporary-table",
+        "cursor-with-hold",
+        "listen",
+        "prepare",
+    ],  # fmt: skip
+)
+def test_a_function_that_leaves_state_on_its_connection_is_reported(language, body, detail):
+    execute(f"create function app_private.sticky() returns void language {language} as $body$ {body} $body$")
+    reported = [finding for finding in database_checkup() if finding.check == POOLER_CHECK]
+    assert [(finding.severity, finding.object) for finding in reported] == [(WARNING, "app_private.sticky()")]
+    assert reported[0].detail.startswith(detail)
+
+
+def test_what_ends_with_the_transaction_is_not_reported():
+    execute(
+        """
+        create function app_private.tidy(p_id uuid) returns void language plpgsql set search_path = '' as $body$
+        begin
+            -- no set role here: PostgREST's set local role is enough; 'listen x' is only text
+            perform pg_advisory_xact_lock(1);
+            set local statement_timeout = '1s';
+            set transaction isolation level repeatable read;
+            perform set_config('request.jwt.claims', '{}', true);
+            create temporary table scratch (id int) on commit drop;
+            update public.facilities set capacity = capacity where id = p_id;
+            raise notice 'set role %, prepare x as', p_id;
+        end
+        $body$
+        """
+    )
+    assert not [finding for finding in database_checkup() if finding.check == POOLER_CHECK]
+
+
+def unpooled_settings(monkeypatch) -> None:
+    """Settings as for a direct connection: statements prepared, server-side cursors on."""
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", {**connection.settings_dict["OPTIONS"],
+                                                               "prepare_threshold": PREPARE_AFTER_RUNS})  # fmt: skip
+    monkeypatch.delitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", raising=False)
+
+
+def test_prepared_statements_on_the_transaction_poolers_port_are_an_error(monkeypatch):
+    unpooled_settings(monkeypatch)
+    monkeypatch.setitem(connection.settings_dict, "PORT", "6543")  # the live connection stays as it is
+    (finding,) = [finding for finding in database_checkup() if finding.object == "DATABASE_URL"]
+    assert (finding.severity, finding.check) == (ERROR, "settings not made for the pooler")
+    assert finding.detail == (
+        "port 6543 is Supabase's transaction pooler, yet statements are prepared (prepare_threshold) and "
+        "server-side cursors are on: requests will fail with 'prepared statement ... does not exist'; "
+        "set DATABASE_TRANSACTION_POOLER=true"
+    )
+
+
+def test_the_pooled_settings_on_the_transaction_poolers_port_are_right(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "PORT", "6543")
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    options = {key: value for key, value in connection.settings_dict["OPTIONS"].items() if key != "prepare_threshold"}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    assert not [finding for finding in database_checkup() if finding.object == "DATABASE_URL"]
+
+
+@pytest.mark.skipif(SERVER_VARIABLE not in os.environ, reason="needs a pooler in between: make test-pooler")
+def test_a_pooler_in_between_with_unpooled_settings_is_warned(monkeypatch):
+    """The pooler suite's connection goes through PgBouncer on a port of its own, not 6543."""
+    assert not [finding for finding in database_checkup() if finding.object == "DATABASE_URL"]
+    unpooled_settings(monkeypatch)
+    (finding,) = [finding for finding in database_checkup() if finding.object == "DATABASE_URL"]
+    assert (finding.severity, finding.check) == (WARNING, "settings not made for the pooler")
+    assert finding.detail.startswith("a pooler or proxy relays the connection, yet statements are prepared")

@@ -9,7 +9,8 @@ from config.commands import BaseCommand
 class Command(BaseCommand):
     help = (
         "Check the live database against everything the code expects: migrations, tables, columns, "
-        "functions, grants, row-level security and Supabase's security lints. Exit 1 on any error."
+        "functions, grants, row-level security, Supabase's security lints and what breaks behind a "
+        "transaction pooler. Exit 1 on any error."
     )
 
     def add_arguments(self, parser):
