@@ -92,6 +92,9 @@ TEMPLATES = [
 EMBEDDED_DATABASE_DIR = Path(env.str("EMBEDDED_DATABASE_DIR", default=str(BASE_DIR / ".pgdata")))
 DATABASES = {"default": database_settings(env.str("DATABASE_URL", default=""), embedded_data_dir=EMBEDDED_DATABASE_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Behind a transaction pooler (DATABASE_URL on port 6543, or DATABASE_TRANSACTION_POOLER=true) no
+# statement is prepared and no server-side cursor opened (config/database.py); db_doctor reports
+# settings that a pooler would break. Tested behind PgBouncer by `make test-pooler`.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
