@@ -9,6 +9,8 @@ from django.urls import path
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.models import AuditSource
+from audit.services import Actor
 from clubs import localtime
 from two_factor import pages
 from two_factor.models import StaffDevice
@@ -56,7 +58,12 @@ class StaffDeviceAdmin(admin.ModelAdmin):
         done = []
         for device in devices:
             try:
-                devices_reset(user=device.user, actor=request.user)
+                devices_reset(
+                    user=device.user,
+                    actor=Actor.staff(request.user),
+                    source=AuditSource.ADMIN,
+                    may_reset_superusers=request.user.is_superuser,
+                )
             except TwoFactorRefused as refusal:
                 messages.error(request, str(refusal))
             else:

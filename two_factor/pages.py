@@ -80,13 +80,13 @@ def enrol(request):
     user = request.user
     if not must_use_two_factors(user) or user.is_verified():
         return HttpResponseRedirect(_next(request))
+    form = AppCodeForm(request.POST if request.method == "POST" else None)
     try:
         device = enrolment_device(user=user)
+        check = enrolment_confirm(user=user, code=form.cleaned_data["code"]) if form.is_valid() else None
     except TwoFactorRefused:  # enrolled meanwhile (another tab): its code is what is asked now
         return HttpResponseRedirect(_with_next(request, "admin:two_factor_verify"))
-    form = AppCodeForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        check = enrolment_confirm(user=user, code=form.cleaned_data["code"])
+    if check is not None:
         if check.accepted:
             _signed_in(request, check)
             return _page(
@@ -115,7 +115,11 @@ def recovery_codes(request):
         return HttpResponseRedirect(_with_next(request, "admin:two_factor_verify"))
     codes = ()
     if request.method == "POST":
-        codes = recovery_codes_renew(user=user)
+        try:
+            codes = recovery_codes_renew(user=user)
+        except TwoFactorRefused as refusal:  # reset meanwhile by a manager
+            messages.error(request, str(refusal))
+            return HttpResponseRedirect(reverse("admin:index"))
     return _page(
         request,
         "admin/two_factor/recovery_codes.html",

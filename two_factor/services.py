@@ -106,19 +106,31 @@ def recovery_codes_renew(*, user) -> tuple[str, ...]:
         return _new_recovery_codes(user)
 
 
-def devices_reset(*, user, actor) -> None:
+def devices_reset(*, user, actor: Actor, source: str, may_reset_superusers: bool, dry_run: bool = False) -> list[str]:
     """Forget the user's authenticator app and recovery codes (a lost phone): they set up an app
-    again at their next sign-in, and a session they verified must verify again. Only a superuser
-    resets a superuser's, since the reset hands the account to whoever next signs in with its
-    password."""
-    if user.is_superuser and not actor.is_superuser:
+    again at their next sign-in, and a session they verified must verify again. A superuser's only
+    when `may_reset_superusers` (a superuser asks, or the command line), since the reset hands the
+    account to whoever next signs in with its password. The names of the devices removed (or that
+    would be, on a dry run); none, and nothing recorded, when there were none."""
+    if user.is_superuser and not may_reset_superusers:
         raise TwoFactorRefused(f"Only a superuser may reset the two factors of {user.get_username()} (a superuser).")
     with transaction.atomic():
         _lock(user)
-        removed = [device.name for model in (TOTPDevice, StaticDevice) for device in model.objects.filter(user=user)]
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()  # its tokens go with it
-        _record(AuditAction.TWO_FACTOR_RESET, user=user, actor=actor, staff_user=user.get_username(), removed=removed)
+        devices = [*TOTPDevice.objects.filter(user=user), *StaticDevice.objects.filter(user=user)]
+        removed = [device.name for device in devices if device.confirmed]
+        if dry_run or not removed:
+            return removed
+        for device in devices:
+            device.delete()  # a recovery device's codes go with it
+        _record(
+            AuditAction.TWO_FACTOR_RESET,
+            user=user,
+            actor=actor,
+            source=source,
+            staff_user=user.get_username(),
+            removed=removed,
+        )
+        return removed
 
 
 def _checked(device: Device, code: str, *, user, during: str) -> CodeCheck:
@@ -157,12 +169,12 @@ def _kind(recovery: bool) -> str:
     return "recovery code" if recovery else "authenticator code"
 
 
-def _record(action: str, *, user, actor=None, **values) -> None:
+def _record(action: str, *, user, actor: Actor | None = None, source: str = AuditSource.ADMIN, **values) -> None:
     audit_record(
         action=action,
         entity_type="staff_user",
         entity_id=user.pk,
-        source=AuditSource.ADMIN,
-        actor=Actor.staff(actor or user),
+        source=source,
+        actor=actor or Actor.staff(user),
         new_values=values,
     )
