@@ -183,7 +183,7 @@ class IsMember(permissions.BasePermission):
     message = "This endpoint needs a member's token."
 
     def has_permission(self, request, view) -> bool:
-        return hasattr(request.user, "member")
+        return getattr(request.user, "is_member", False)
 
 
 class IsStaff(permissions.BasePermission):
@@ -193,7 +193,7 @@ class IsStaff(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (getattr(user, "is_staff", False) and user.is_active and not hasattr(user, "member")):
+        if not (getattr(user, "is_staff", False) and user.is_active and not getattr(user, "is_member", False)):
             return False
         return all(user.has_perm(permission) for permission in getattr(view, "required_permissions", ()))
 
@@ -311,16 +311,26 @@ class PageQuery(serializers.Serializer):
 
 
 class PerMemberThrottle(SimpleRateThrottle):
-    """Each member (by token) or staff user gets their own allowance."""
+    """Each member (by their sign-in: the token's user in its organization, one member at most) or
+    staff user gets their own allowance."""
 
     scope = "member"
 
     def get_cache_key(self, request, view):
         user = request.user
-        if hasattr(user, "member"):
-            ident = f"member:{user.member.id}"
+        if getattr(user, "is_member", False):
+            ident = f"member:{user.organization_id}:{user.auth_user_id}"
         elif user and user.is_authenticated:
             ident = f"user:{user.pk}"
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view) -> bool:
+        if super().allow_request(request, view):
+            return True
+        # A token no member belongs to is told so (401) rather than to wait, also on a view that
+        # finds its member itself (members.authentication).
+        if getattr(request.user, "is_member", False):
+            request.user.find_member()
+        return False

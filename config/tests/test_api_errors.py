@@ -135,7 +135,7 @@ def broken_booking(monkeypatch):
     def bug(**arguments):
         raise ZeroDivisionError("a bug in the booking path")
 
-    monkeypatch.setattr(bookings_api, "booking_create", bug)
+    monkeypatch.setattr(bookings_api, "booking_create_by_sign_in", bug)
 
 
 def test_an_unexpected_exception_is_a_json_500_that_is_logged(as_member, broken_booking, caplog):
@@ -158,7 +158,7 @@ def test_a_database_error_inside_a_view_is_a_503_with_retry_after(client, as_mem
     def unreachable(**arguments):
         raise OperationalError("connection to server failed: Connection refused")
 
-    monkeypatch.setattr(bookings_api, "booking_create", unreachable)
+    monkeypatch.setattr(bookings_api, "booking_create_by_sign_in", unreachable)
     response = client.post(BOOKINGS, {"kind": "slot", "item": str(uuid.uuid4())}, **as_member)
     assert "connection" not in assert_error_body(response, 503, "service_unavailable")["message"]
     assert response["Retry-After"] == "5"
@@ -178,14 +178,14 @@ def test_an_unreachable_database_is_a_503(client, as_member, monkeypatch):
 def test_a_backend_terminated_mid_request_is_a_503(client, as_member, monkeypatch):
     """The connection dies between the token's check and the booking: what a restart, a failover
     or pg_terminate_backend does to a request in flight (the test's transaction dies with it)."""
-    book = bookings_api.booking_create
+    book = bookings_api.booking_create_by_sign_in
 
     def terminated_first(**arguments):
         with committed_connection() as observer:
             observer.execute("select pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
         return book(**arguments)
 
-    monkeypatch.setattr(bookings_api, "booking_create", terminated_first)
+    monkeypatch.setattr(bookings_api, "booking_create_by_sign_in", terminated_first)
     response = client.post(BOOKINGS, {"kind": "slot", "item": str(uuid.uuid4())}, **as_member)
     assert_error_body(response, 503, "service_unavailable")
 
