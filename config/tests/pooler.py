@@ -54,6 +54,10 @@ NOT_POOLED = {
     # it terminates the backend psycopg names; behind a pooler that is the pooler's own number,
     # not a server process (the pooler's handling of a terminated server is test_pooler's)
     "config/tests/test_api_errors.py::test_a_backend_terminated_mid_request_is_a_503",
+    # it terminates the server process of an export in mid-COPY: the pooler, not the server, then
+    # tells the client, and under load its message sometimes reaches psycopg as a broken COPY
+    # rather than a lost connection (the export is still recorded as not read to the end)
+    "audit/tests/test_export.py::test_an_export_whose_connection_is_killed_is_recorded_on_a_fresh_connection",
 }
 
 
