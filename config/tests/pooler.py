@@ -52,7 +52,7 @@ SUITE = [
 # Tests of the suite's files that are about a direct connection to the server, not the app.
 NOT_POOLED = {
     # it terminates the backend psycopg names; behind a pooler that is the pooler's own number,
-    # not a server process (the pooler's handling of a terminated server is test_pooler's)
+    # not a server process
     "config/tests/test_api_errors.py::test_a_backend_terminated_mid_request_is_a_503",
     # it terminates the server process of an export in mid-COPY: the pooler, not the server, then
     # tells the client, and under load its message sometimes reaches psycopg as a broken COPY
