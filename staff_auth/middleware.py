@@ -67,7 +67,7 @@ class StaffSessionMiddleware:
         session_record_expiry(user=request.user, request=request, idle=idle)
         request.idle_session_ended = True  # the sign-out is this entry, not another
         logout(request)
-        messages.info(request, f"You were signed out after {in_words(idle)} without activity. Sign in to go on.")
+        messages.warning(request, f"You were signed out after {in_words(idle)} without activity. Sign in to go on.")
         if request.headers.get("HX-Request"):  # a panel's request: the page reloads, to the sign-in form
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
