@@ -5,13 +5,13 @@ and recovery codes, which no one but their owner should see, and only once."""
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.urls import path
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditSource
 from audit.services import Actor
 from clubs import localtime
+from clubs.admin_base import ClubAddressMixin
 from two_factor import pages
 from two_factor.models import StaffDevice
 from two_factor.services import TwoFactorRefused, devices_reset
@@ -23,16 +23,14 @@ admin.site.unregister(StaticDevice)
 
 
 @admin.register(StaffDevice)
-class StaffDeviceAdmin(admin.ModelAdmin):
+class StaffDeviceAdmin(ClubAddressMixin, admin.ModelAdmin):
     list_display = ["staff_member", "enrolled", "last_used", "recovery_codes"]
     list_display_links = None
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     actions = ["reset"]
 
     def get_urls(self):
-        # the list alone: a device's own page would show its secret key
-        changelist = self.admin_site.admin_view(self.changelist_view)
-        return [*pages.urls(self.admin_site), path("", changelist, name="two_factor_staffdevice_changelist")]
+        return [*pages.urls(self.admin_site), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Staff two-factor devices", **(extra_context or {})})
@@ -40,6 +38,10 @@ class StaffDeviceAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         devices = super().get_queryset(request).filter(confirmed=True).select_related("user")
         return devices.annotate(codes_left=Count("user__staticdevice__token_set")).order_by("user__username")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # the list alone: a device's own page would show its secret key
+        return obj is None and super().has_view_permission(request)
 
     def has_add_permission(self, request) -> bool:
         return False

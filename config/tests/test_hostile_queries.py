@@ -22,6 +22,7 @@ from django.urls import reverse
 from bookings.models import BenefitBooking, ClassBooking
 from config.tests.test_admin_pages import add_rows_of_every_kind
 from staff_auth.tests.factories import api_key_for, failed_sign_ins
+from two_factor.tests.factories import enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,7 @@ def rows(db, django_user_model):
     add_rows_of_every_kind()
     api_key_for(django_user_model.objects.create_user("api-client", is_staff=True))
     failed_sign_ins(username="api-client", ip_address="203.0.113.7", failures=2)
+    enrol(django_user_model.objects.create_user("manager-with-app", is_staff=True))
 
 
 def server_errors(client: Client, requests: Iterable[tuple[str, dict]]) -> list[str]:

@@ -10,13 +10,11 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.staff_groups import MANAGER
 
 USER_AGENT = "Desk-PC-3 Chromium"
-RECOVERY_CODES = ("abcd2345", "efgh6723", "ijkl2233")
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +27,6 @@ def app_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
-
-
-def enrol(user) -> TOTPDevice:
-    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    codes = StaticDevice.objects.create(user=user, name="Recovery codes")
-    StaticToken.objects.bulk_create(StaticToken(device=codes, token=code) for code in RECOVERY_CODES)
-    return device
 
 
 def signed_in(user) -> Client:

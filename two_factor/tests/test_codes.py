@@ -9,7 +9,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditAction, AuditLog
-from two_factor.tests.conftest import RECOVERY_CODES, USER_AGENT, app_code, enrol, signed_in
+from two_factor.tests.conftest import USER_AGENT, app_code, signed_in
+from two_factor.tests.factories import RECOVERY_CODES, enrol
 
 pytestmark = pytest.mark.django_db
 

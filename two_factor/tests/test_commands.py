@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import ActorType, AuditAction, AuditLog, AuditSource
 from config.commands import BAD_ARGUMENTS
-from two_factor.tests.conftest import enrol
+from two_factor.tests.factories import enrol
 
 pytestmark = pytest.mark.django_db
 

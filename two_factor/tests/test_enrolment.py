@@ -10,7 +10,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditAction, AuditLog
-from two_factor.tests.conftest import USER_AGENT, app_code, enrol, signed_in
+from two_factor.tests.conftest import USER_AGENT, app_code, signed_in
+from two_factor.tests.factories import enrol
 
 pytestmark = pytest.mark.django_db
 

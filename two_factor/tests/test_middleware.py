@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from two_factor.tests.conftest import enrol, signed_in, verified
+from two_factor.tests.conftest import signed_in, verified
+from two_factor.tests.factories import enrol
 
 pytestmark = pytest.mark.django_db
 
