@@ -227,7 +227,6 @@ BREACHES = {
         "slot", lambda w, read: times_of(read(w.slot), "starts_at", renamed={"starts_at": "ends_at"}), "ends_at"
     ),
     "benefit_slots_capacity_positive": Breach("slot", {"capacity": "0"}, "capacity"),
-    "benefit_slots_capacity_check": Breach("slot", {"capacity": "-1"}, "capacity"),
     "classes_title_not_blank": Breach("scheduled_class", {"title": "   "}, "title"),
     "classes_ends_after_start": Breach(
         "scheduled_class",
