@@ -27,6 +27,21 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+class TimeOrderedUUID(models.Func):
+    """A new key from app_private.uuid_v7() (clubs/sql/ids/): time-ordered, so a table written in
+    bulk appends to its key's index instead of writing all over it."""
+
+    function = "app_private.uuid_v7"
+    template = "%(function)s()"
+    output_field = models.UUIDField()
+
+
+def time_ordered_key() -> models.UUIDField:
+    """A primary key the database alone fills, with TimeOrderedUUID: no Python default, which
+    would send a random key in its place."""
+    return models.UUIDField(primary_key=True, db_default=TimeOrderedUUID(), editable=False)
+
+
 class UUIDModel(models.Model):
     """UUID key that the database fills too, so rows inserted through PostgREST get one."""
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Now
 
 from clubs import localtime
 from clubs.constraints import FieldCheckConstraint, capacity_at_least_one, ends_after_start, not_blank
-from clubs.models import TenantModel
+from clubs.models import TenantModel, time_ordered_key
 from clubs.runs import RUN_MAX_DAYS
 
 
@@ -243,13 +243,27 @@ class BenefitSetting(TenantModel):
 
 
 class BenefitSlot(TenantModel):
-    """One bookable time at a facility; generated from its settings (see `ensure_slots`)."""
+    """One bookable time at a facility; generated from its settings (see `ensure_slots`).
 
+    Written a year of a branch at a time, so it carries no key, index or check that another one
+    already enforces: every one costs each slot written (benchmarks/slot_generation.py)."""
+
+    id = time_ordered_key()
+    # The composite tenant key (facility_id, organization_id) -> facilities (clubs/tenancy.py) checks
+    # both the facility and the organization: the facility's own key to its organization covers the
+    # organization, and a single-column key to the facility would check the same again.
+    organization = models.ForeignKey(
+        "clubs.Organization", on_delete=models.PROTECT, related_name="+", editable=False,
+        db_constraint=False, db_index=False,  # (organization, starts_at) serves it
+    )  # fmt: skip
     # Indexed by the unique (facility, starts_at) key and (facility, organization) for the tenant key.
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="slots", db_index=False)
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="slots", db_index=False, db_constraint=False
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    capacity = models.PositiveSmallIntegerField()
+    # At least 1 by capacity_at_least_one: a PositiveSmallIntegerField would add ">= 0" to it.
+    capacity = models.SmallIntegerField()
 
     tenant_parent = "facility"
 

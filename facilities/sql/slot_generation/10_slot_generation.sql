@@ -134,25 +134,36 @@ begin
         end if;
     end if;
 
-    execute 'select count(*) from (' || wanted || ') w'
-        into wanted_count using p_branch_id, p_start_date, p_end_date, branch.time_zone;
+    -- The wanted slots are made once (the function is not inlined), counted and inserted by one
+    -- statement; a slot already there costs the unique key's lookup (ON CONFLICT), no more. No
+    -- anti-join before it: planned against a table just emptied, the lookup became a scan of the
+    -- table for each slot, while the statement filled it.
     if p_dry_run then
         -- What the insert would add: wanted slots with no slot at their start, or only one that
         -- the rebuild would remove.
         execute format(
-            'select count(*) from (' || wanted || ') w where not exists ('
+            'select count(*), count(*) filter (where not exists ('
             '    select from public.benefit_slots slot'
             '    where slot.facility_id = w.facility_id and slot.starts_at = w.starts_at'
-            '      and not ($5 and slot.id in (select id from (' || stale || ') stale where not has_booking)))',
+            '      and not ($5 and slot.id in (select id from (' || stale || ') stale where not has_booking))))'
+            ' from (' || wanted || ') w',
             wanted)
-            into created using p_branch_id, p_start_date, p_end_date, branch.time_zone, p_rebuild;
+            into wanted_count, created
+            using p_branch_id, p_start_date, p_end_date, branch.time_zone, p_rebuild;
     else
-        execute 'insert into public.benefit_slots (id, organization_id, facility_id, starts_at, ends_at, capacity)'
-                ' select gen_random_uuid(), w.organization_id, w.facility_id, w.starts_at, w.ends_at, w.capacity'
-                ' from (' || wanted || ') w'
-                ' on conflict (facility_id, starts_at) do nothing'
+        -- Keys of one batch (app_private.uuid_v7_batch): time-ordered, with no call per slot.
+        execute 'with w as materialized (select w.*, row_number() over () as n from (' || wanted || ') w),'
+                ' key as materialized (select * from app_private.uuid_v7_batch()),'
+                ' made as ('
+                '    insert into public.benefit_slots (id, organization_id, facility_id, starts_at, ends_at, capacity)'
+                '    select pg_catalog.encode(key.prefix || pg_catalog.int8send(key.counter + w.n), ''hex'')::uuid,'
+                '           w.organization_id, w.facility_id, w.starts_at, w.ends_at, w.capacity'
+                '    from w, key'
+                '    on conflict (facility_id, starts_at) do nothing'
+                '    returning 1)'
+                ' select (select count(*) from w), (select count(*) from made)'
+            into wanted_count, created
             using p_branch_id, p_start_date, p_end_date, branch.time_zone;
-        get diagnostics created = row_count;
     end if;
     already_present := wanted_count - created;
 
