@@ -1,6 +1,7 @@
-"""Booking through the HTTP API: gunicorn with 4 workers, 16 concurrent clients.
+"""Booking through the HTTP API: gunicorn with 4 workers, 16 concurrent clients, then a fixed rate.
 
     .venv/bin/python benchmarks/api_booking.py [--members 100000] [--rounds 4] [--seconds 5]
+                                               [--rate 200] [--rate-seconds 60]
 
 Needs wrk, an HTTP load generator written in C (Debian: `apt-get install wrk`). The clients share
 this machine's cores with the server and the database, as pgbench's do in the baseline; a client
@@ -20,18 +21,29 @@ app_private.book as the API does, no HTTP or Python) and the framework alone (th
 middleware and a bare DRF view reading the same requests, benchmarks/framework_floor/, no
 authentication or database). Both share the machine's cores, so a request that paid only for
 these two would cost the sum of their times: the printed ceiling, 1 / (1/engine + 1/framework).
+
+Then, as a club's members would, an open loop offers bookings at a fixed rate (200 a second for 60
+seconds by default): each is sent when its time comes, whether or not the earlier ones have been
+answered, on a connection of its own (gunicorn's workers close each after answering), and its
+latency counts from that time, so a server falling behind shows as the wait it causes (wrk's
+closed loop would wait with it). The generator is this script's own (asyncio, loopback only): at
+most RATE x SECONDS requests, each given up after 10 s. Prints the median, p95 and p99 latency and
+the errors: answers of 500 or more, connections refused or reset, requests given up.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import random
 import resource
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from functools import partial
 from pathlib import Path
 
@@ -46,6 +58,8 @@ CLIENTS, WORKERS = 16, 4
 BOOKING_BENCHMARK_CLIENTS = 8
 WARM_UP_SECONDS = 5
 WRK_SCRIPT = Path(__file__).with_suffix(".lua")
+FIXED_RATE_TIMEOUT_SECONDS = 10
+FIXED_RATE_MAX_IN_FLIGHT = 1000  # beyond this the server is far behind: further requests count as errors
 # The engine as the API calls it, for numbered slots and members; refusals (a member already
 # booked at that hour, a full slot) are answered as the API would, without stopping pgbench.
 ENGINE_SQL = """
@@ -99,7 +113,9 @@ def write_request_data(url: str, directory: Path) -> tuple[Path, Path]:
     return tokens, slot_ids
 
 
-def serve(url: str, port: int, settings: str = "config.settings") -> subprocess.Popen:
+def serve(url: str, settings: str = "config.settings") -> subprocess.Popen:
+    """gunicorn serving the app (or with `settings`) on a free port of its own, in `.port`."""
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings,
@@ -119,6 +135,7 @@ def serve(url: str, port: int, settings: str = "config.settings") -> subprocess.
          "--log-level", "warning"],
         cwd=PROJECT_DIR, env=env,
     )  # fmt: skip
+    server.port = port
     for _ in range(150):
         try:
             requests.get(f"http://127.0.0.1:{port}/api/v1/bookings", timeout=5)  # any answer: a worker is up
@@ -129,18 +146,28 @@ def serve(url: str, port: int, settings: str = "config.settings") -> subprocess.
     raise SystemExit("gunicorn did not start")
 
 
-def cpu_seconds(*markers: bytes) -> float:
-    """CPU time used so far by the live processes whose command line holds one of `markers`."""
+def cpu_seconds(parents: set[int]) -> float:
+    """CPU time used so far by the live processes `parents` and their children (gunicorn's
+    workers, PostgreSQL's backends): this run's, not those of whatever else shares the machine."""
     ticks = 0
     for process in Path("/proc").glob("[0-9]*"):
         try:
-            command = (process / "cmdline").read_bytes()
-            if any(marker in command for marker in markers):
-                fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(process.name) in parents or int(fields[1]) in parents:  # fields[1]: the parent
                 ticks += int(fields[11]) + int(fields[12])  # utime, stime
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine."""
+    with psycopg.connect(url) as db:
+        backend = db.execute("select pg_backend_pid()").fetchone()[0]
+        try:
+            return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except FileNotFoundError:  # a server elsewhere
+            return None
 
 
 def run_wrk(port: int, seconds: int, tokens: Path, slots: Path, seed: int) -> dict:
@@ -158,33 +185,117 @@ def run_wrk(port: int, seconds: int, tokens: Path, slots: Path, seed: int) -> di
     return figures
 
 
+def booking_requests(port: int, tokens: Path, slots: Path, count: int, seed: int) -> list[bytes]:
+    """`count` HTTP requests, each booking a random slot for a random member, as the wrk script's."""
+    chooser = random.Random(seed)
+    token_list, slot_list = tokens.read_text().split("\n"), slots.read_text().split("\n")
+    requests_ = []
+    for _ in range(count):
+        body = f'{{"kind": "slot", "item": "{chooser.choice(slot_list)}"}}'.encode()
+        head = (
+            f"POST /api/v1/bookings HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {chooser.choice(token_list)}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        requests_.append(head.encode() + body)
+    return requests_
+
+
+async def _send(port: int, request: bytes) -> int:
+    """The status of the answer to `request`, read to its end."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        status_line = await reader.readline()
+        await reader.read()  # the rest of the answer, up to the close
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
+async def _open_loop(port: int, rate: float, requests_: list[bytes]) -> dict:
+    loop = asyncio.get_running_loop()
+    latencies, statuses, errors = [], Counter(), Counter()
+    in_flight = set()
+
+    async def book(request: bytes, due: float) -> None:
+        try:
+            status = await asyncio.wait_for(_send(port, request), FIXED_RATE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            errors[f"no answer within {FIXED_RATE_TIMEOUT_SECONDS} s"] += 1
+        except (OSError, ValueError, IndexError) as error:  # refused, reset, or not an HTTP answer
+            errors[type(error).__name__] += 1
+        else:
+            latencies.append((loop.time() - due) * 1000)
+            statuses[status] += 1
+
+    start = loop.time() + 0.1
+    for number, request in enumerate(requests_):
+        due = start + number / rate
+        if due > loop.time():
+            await asyncio.sleep(due - loop.time())
+        if len(in_flight) >= FIXED_RATE_MAX_IN_FLIGHT:
+            errors["not sent: too many waiting"] += 1
+            continue
+        task = asyncio.create_task(book(request, due))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+    await asyncio.gather(*in_flight)
+    return {"latencies": sorted(latencies), "statuses": statuses, "errors": errors,
+            "seconds": loop.time() - start}  # fmt: skip
+
+
+def run_fixed_rate(port: int, rate: float, seconds: int, tokens: Path, slots: Path) -> dict:
+    """Offer `rate` bookings a second for `seconds`, in an open loop; latency percentiles and errors."""
+    requests_ = booking_requests(port, tokens, slots, int(rate * seconds), seed=99)
+    outcome = asyncio.run(_open_loop(port, rate, requests_))
+    latencies, statuses = outcome["latencies"], outcome["statuses"]
+    for share in (50, 95, 99):
+        outcome[f"p{share}_ms"] = latencies[min(len(latencies) - 1, len(latencies) * share // 100)] if latencies else 0
+    outcome["max_ms"] = latencies[-1] if latencies else 0
+    outcome["booked"] = statuses[201]
+    outcome["refused"] = sum(count for status, count in statuses.items() if 400 <= status < 500)
+    for status, count in statuses.items():
+        if status != 201 and not 400 <= status < 500:
+            outcome["errors"][f"HTTP {status}"] += count
+    return outcome
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def measure_rounds(url: str, ports: dict, options, slot_count: int, tokens: Path, slots: Path) -> dict:
+def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Path, slots: Path) -> dict:
     """Baseline, API, engine and framework in alternating slices, so that all meet the same
     machine: on a shared virtual machine, speed drifts by as much as half from one minute to the next."""
     totals = {"baseline": 0.0, "engine": 0.0, "framework": 0.0, "booked": 0, "refused": 0, "seconds": 0.0,
               "requests": 0, "rounds": []}  # fmt: skip
-    cpu = {"server": 0.0, "database": 0.0, "clients": 0.0}
+    cpu = {door: {"server": 0.0, "database": 0.0, "clients": 0.0, "requests": 0} for door in servers}
+    database = {postmaster_pid(url)}
     pgbench = partial(run_pgbench, url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
+
+    def run(door: str, seed: int) -> dict:
+        gunicorn = {servers[door].pid}
+        before = (cpu_seconds(gunicorn), cpu_seconds(database), children_cpu())
+        figures = run_wrk(servers[door].port, options.seconds, tokens, slots, seed)
+        after = (cpu_seconds(gunicorn), cpu_seconds(database), children_cpu())
+        for key, earlier, later in zip(("server", "database", "clients"), before, after, strict=True):
+            cpu[door][key] += later - earlier
+        cpu[door]["requests"] += figures["requests"]
+        return figures
+
     for number in range(options.rounds):
         tps = pgbench()
         totals["baseline"] += tps * options.seconds
-        before = (cpu_seconds(b"gunicorn"), cpu_seconds(b"postgres:"), children_cpu())
-        figures = run_wrk(ports["api"], options.seconds, tokens, slots, seed=number + 2)
-        after = (cpu_seconds(b"gunicorn"), cpu_seconds(b"postgres:"), children_cpu())
-        for key, spent in zip(cpu, (b - a for a, b in zip(before, after, strict=True)), strict=True):
-            cpu[key] += spent
+        figures = run("api", seed=number + 2)
         booked = figures["booked"]
         for key in ("booked", "refused", "seconds", "requests"):
             totals[key] += figures[key]
         totals["rounds"].append(figures)
         engine = pgbench(ENGINE_STATEMENT)
         totals["engine"] += engine * options.seconds
-        bare = run_wrk(ports["framework"], options.seconds, tokens, slots, seed=number + 2)
+        bare = run("framework", seed=number + 2)
         if bare["refused"]:
             raise SystemExit("the bare DRF view refused requests: see the gunicorn log above")
         framework = bare["requests"] / bare["seconds"]
@@ -192,7 +303,10 @@ def measure_rounds(url: str, ports: dict, options, slot_count: int, tokens: Path
         print(f"  round {number + 1}: baseline {tps:,.0f}/s, API {booked / figures['seconds']:,.0f}/s"
               f" (p99 {figures['p99_ms']:.1f} ms); engine alone {engine:,.0f}/s, framework alone {framework:,.0f}/s",
               flush=True)  # fmt: skip
-    totals["cpu_per_request_ms"] = {key: spent / totals["requests"] * 1000 for key, spent in cpu.items()}
+    totals["cpu_per_request_ms"] = {
+        door: {key: spent / spent_on["requests"] * 1000 for key, spent in spent_on.items() if key != "requests"}
+        for door, spent_on in cpu.items()
+    }
     return totals
 
 
@@ -201,6 +315,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=5, help="of each slice: baseline, then API, per round")
+    parser.add_argument("--rate", type=float, default=200, help="bookings a second offered at a fixed rate (0: none)")
+    parser.add_argument("--rate-seconds", type=int, default=60, help="how long the fixed rate is offered")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("This benchmark needs wrk, the HTTP load generator: apt-get install wrk")
@@ -212,16 +328,20 @@ def main() -> None:
             _, slot_count = fill(url, options.members)
             tokens, slots = write_request_data(url, Path(directory))
         warm_up(url, slot_count, options.members)
+        loads = [os.getloadavg()[0]]
         with psycopg.connect(url) as db:
             db.execute(ENGINE_SQL)
-        ports = {"api": free_port(), "framework": free_port()}
-        servers = [serve(url, ports["api"]), serve(url, ports["framework"], settings="framework_floor.settings")]
+        servers = {"api": serve(url), "framework": serve(url, settings="framework_floor.settings")}
         try:
-            for port in ports.values():
-                run_wrk(port, WARM_UP_SECONDS, tokens, slots, seed=1)
-            totals = measure_rounds(url, ports, options, slot_count, tokens, slots)
+            for server in servers.values():
+                run_wrk(server.port, WARM_UP_SECONDS, tokens, slots, seed=1)
+            totals = measure_rounds(url, servers, options, slot_count, tokens, slots)
+            fixed = options.rate and run_fixed_rate(
+                servers["api"].port, options.rate, options.rate_seconds, tokens, slots
+            )
+            loads.append(os.getloadavg()[0])
         finally:
-            for server in servers:
+            for server in servers.values():
                 server.terminate()
                 server.wait(timeout=30)
     ours, theirs = overbooked(url)
@@ -243,15 +363,21 @@ def main() -> None:
           f" = {ratio(engine, baseline)}; the framework alone (bare DRF view, {CLIENTS} clients):"
           f" {framework:,.0f}/s = {ratio(framework, baseline)}")  # fmt: skip
     print(f"ceiling for any DRF endpoint calling the engine, with no code of its own: {ceiling:,.0f}/s"
-          f" = {ratio(ceiling, baseline)}; the API reaches {rate / ceiling:.0%} of it")  # fmt: skip
+          f" = {ratio(ceiling, baseline)}; the API reaches {rate / ceiling:.0%} of it (goal >= 70%)")  # fmt: skip
     print(f"latency (the worst round's): median {max(r['p50_ms'] for r in rounds):.1f} ms,"
           f" p95 {max(r['p95_ms'] for r in rounds):.1f} ms, p99 {max(r['p99_ms'] for r in rounds):.1f} ms"
           " (goal p99 < 100 ms)")  # fmt: skip
-    print(
-        f"CPU per request: gunicorn workers {cpu['server']:.2f} ms, PostgreSQL {cpu['database']:.2f} ms,"
-        f" wrk {cpu['clients']:.2f} ms"
-    )
+    for door, name in (("api", "the API"), ("framework", "the bare DRF view")):
+        print(f"CPU per request of {name}: gunicorn workers {cpu[door]['server']:.2f} ms,"
+              f" PostgreSQL {cpu[door]['database']:.2f} ms, wrk {cpu[door]['clients']:.2f} ms")  # fmt: skip
+    if fixed:
+        errors = ", ".join(f"{count} {what}" for what, count in fixed["errors"].items()) or "none"
+        print(f"at a fixed {options.rate:,.0f} bookings/s for {options.rate_seconds} s (open loop): median"
+              f" {fixed['p50_ms']:.1f} ms, p95 {fixed['p95_ms']:.1f} ms, p99 {fixed['p99_ms']:.1f} ms, max"
+              f" {fixed['max_ms']:.1f} ms (goal p99 < 50 ms); {fixed['booked']:,} booked, {fixed['refused']:,}"
+              f" refused (4xx); errors: {errors} (goal none)")  # fmt: skip
     print(f"overbooked slots afterwards: {ours} (API), {theirs} (baseline)  (goal 0)")
+    print(f"machine load (1-minute average; 2 cores shared): {loads[0]:.1f} before, {loads[1]:.1f} after")
 
 
 if __name__ == "__main__":
