@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import SESSION_KEY, get_user, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
@@ -55,7 +55,7 @@ class StaffSessionMiddleware:
             return None
         now = time.time()
         if IDLE_SECONDS not in session or ACTIVE_AT not in session:  # a session older than idle ends
-            session_started(session, request.user)
+            session_started(session, get_user(request))
         left = seconds_left(session, now)
         if left is None or left >= 0:
             note_activity(session, reported_idle_seconds(request), now=now)
@@ -64,7 +64,9 @@ class StaffSessionMiddleware:
     @staticmethod
     def _ended(request) -> HttpResponse:
         idle = idle_duration(request.session)
-        session_record_expiry(user=request.user, request=request, idle=idle)
+        # the session's own user: two_factor's middleware shows a session that still owes its code
+        # as nobody outside the admin
+        session_record_expiry(user=get_user(request), request=request, idle=idle)
         request.idle_session_ended = True  # the sign-out is this entry, not another
         logout(request)
         messages.warning(request, f"You were signed out after {in_words(idle)} without activity. Sign in to go on.")

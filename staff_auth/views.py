@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.forms.utils import ErrorList
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -42,10 +42,10 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
         if lockout
         else "Too many failed sign-ins. Try again in a few minutes, or ask a manager to unlock it."
     )
-    form = getattr(original_response, "context_data", None) and original_response.context_data.get("form")
-    if isinstance(original_response, TemplateResponse) and form is not None:
-        form._errors = form.errors or {}
-        form._errors["__all__"] = ErrorList([message])  # what the admin's form shows above its fields
+    context = original_response.context_data if isinstance(original_response, TemplateResponse) else None
+    form = (context or {}).get("form")
+    if form is not None:
+        form.errors[NON_FIELD_ERRORS] = form.error_class([message])  # shown above the form's fields
         original_response.content = original_response.rendered_content
         original_response.status_code = 429
         return original_response
