@@ -172,7 +172,7 @@ def _kind(recovery: bool) -> str:
 def _record(action: str, *, user, actor: Actor | None = None, source: str = AuditSource.ADMIN, **values) -> None:
     audit_record(
         action=action,
-        entity_type="staff_user",
+        entity_type="two_factor",  # the area the audit list's entity filter offers for these actions
         entity_id=user.pk,
         source=source,
         actor=actor or Actor.staff(user),

@@ -49,7 +49,7 @@ def test_the_first_right_code_enrols_the_app_and_shows_recovery_codes_once(manag
     assert device.confirmed
     assert client.get(reverse("admin:audit_auditlog_changelist")).status_code == 200  # signed in with two factors
     entry = AuditLog.objects.get(action=AuditAction.TWO_FACTOR_ENROLLED)
-    assert (entry.actor_id, entry.entity_type, entry.entity_id) == (str(manager.pk), "staff_user", str(manager.pk))
+    assert (entry.actor_id, entry.entity_type, entry.entity_id) == (str(manager.pk), "two_factor", str(manager.pk))
     assert (entry.ip_address, entry.user_agent, entry.source) == ("127.0.0.1", USER_AGENT, "admin")
     assert page.content.count(b"<code>") == 0
 
