@@ -147,14 +147,17 @@ def serve(url: str, settings: str = "config.settings") -> subprocess.Popen:
 
 
 def cpu_seconds(parents: set[int]) -> float:
-    """CPU time used so far by the live processes `parents` and their children (gunicorn's
-    workers, PostgreSQL's backends): this run's, not those of whatever else shares the machine."""
+    """CPU time used so far by the processes `parents` and their children, the live ones and those
+    that have ended (gunicorn's workers, PostgreSQL's backends): this run's, not those of whatever
+    else shares the machine."""
     ticks = 0
     for process in Path("/proc").glob("[0-9]*"):
         try:
             fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(process.name) in parents or int(fields[1]) in parents:  # fields[1]: the parent
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            if int(process.name) in parents:  # utime, stime, and the ended children's cutime, cstime
+                ticks += sum(int(value) for value in fields[11:15])
+            elif int(fields[1]) in parents:  # fields[1]: the parent
+                ticks += int(fields[11]) + int(fields[12])
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
     return ticks / os.sysconf("SC_CLK_TCK")
@@ -273,6 +276,7 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
               "requests": 0, "rounds": []}  # fmt: skip
     cpu = {door: {"server": 0.0, "database": 0.0, "clients": 0.0, "requests": 0} for door in servers}
     database = {postmaster_pid(url)}
+    engine_cpu = 0.0
     pgbench = partial(run_pgbench, url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
 
     def run(door: str, seed: int) -> dict:
@@ -293,7 +297,9 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
         for key in ("booked", "refused", "seconds", "requests"):
             totals[key] += figures[key]
         totals["rounds"].append(figures)
+        before = cpu_seconds(database)
         engine = pgbench(ENGINE_STATEMENT)
+        engine_cpu += cpu_seconds(database) - before
         totals["engine"] += engine * options.seconds
         bare = run("framework", seed=number + 2)
         if bare["refused"]:
@@ -307,6 +313,7 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
         door: {key: spent / spent_on["requests"] * 1000 for key, spent in spent_on.items() if key != "requests"}
         for door, spent_on in cpu.items()
     }
+    totals["cpu_per_request_ms"]["engine"] = {"database": engine_cpu / totals["engine"] * 1000}
     return totals
 
 
@@ -370,6 +377,7 @@ def main() -> None:
     for door, name in (("api", "the API"), ("framework", "the bare DRF view")):
         print(f"CPU per request of {name}: gunicorn workers {cpu[door]['server']:.2f} ms,"
               f" PostgreSQL {cpu[door]['database']:.2f} ms, wrk {cpu[door]['clients']:.2f} ms")  # fmt: skip
+    print(f"CPU per booking of the engine's SQL alone: PostgreSQL {cpu['engine']['database']:.2f} ms")
     if fixed:
         errors = ", ".join(f"{count} {what}" for what, count in fixed["errors"].items()) or "none"
         print(f"at a fixed {options.rate:,.0f} bookings/s for {options.rate_seconds} s (open loop): median"
