@@ -33,13 +33,27 @@ def request_context_from(request) -> RequestContext:
     # META rather than request.headers, which would copy every header of every request
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    ip_address = _address(request.META.get("REMOTE_ADDR", ""))
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.AUDIT_TRUST_X_FORWARDED_FOR and forwarded:
-        # Whatever a client writes there is only an address if it reads as one.
-        ip_address = _address(forwarded.split(",")[0]) or ip_address
     user_agent = request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:500]  # text cannot hold NUL
-    return RequestContext(request_id, ip_address, user_agent)
+    return RequestContext(request_id, client_address(request), user_agent)
+
+
+def client_address(request) -> str | None:
+    """The address a request comes from, for audit entries and the sign-in throttle alike.
+
+    Behind TRUSTED_PROXY_COUNT proxies it is that many entries from the right of X-Forwarded-For:
+    each proxy appends the address it saw, so those entries are the proxies' own words, while
+    anything to their left was sent by the client and may be made up (an attacker would otherwise
+    write the club desk's address there). Without proxies, or with a header shorter than that, it
+    is the connection's own address.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < proxies:
+        return remote
+    return _address(hops[-proxies]) or remote  # only what reads as an address is one
 
 
 def _address(value: str) -> str | None:

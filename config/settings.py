@@ -133,8 +133,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Audit entries record the client's address; behind a proxy it is the first X-Forwarded-For hop.
-AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=BEHIND_TLS_PROXY)
+# Proxies in front of the app: the client's address (audit entries, the sign-in throttle) is the
+# entry they wrote into X-Forwarded-For, this many from the right; 0 ignores the header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 X_FRAME_OPTIONS = "DENY"
 # fields.W161 warns of a fixed time default (the opening hours' 06:00 and 22:00) whenever a process
 # starts within ten seconds of it: a warning before every command's output at those moments.
@@ -237,9 +238,8 @@ AXES_ENABLE_ADMIN = False  # staff_auth's pages list and unlock them
 AXES_VERBOSE = False
 # staff_auth's middleware answers lockouts (axes' costs on every request, /api/ included)
 SILENCED_SYSTEM_CHECKS += ["axes.W002"]
-AXES_CLIENT_IP_CALLABLE = "staff_auth.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_address"
 AXES_USERNAME_CALLABLE = "staff_auth.throttle.counted_username"
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 # Shared desk computers: a session ends after this many minutes without activity (the page warns
 # SESSION_IDLE_WARNING_SECONDS before, and shows the sign-in form when it ends), managers' after
 # their own; 0 turns it off. The session cookie also ends with the browser, and after

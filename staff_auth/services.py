@@ -25,7 +25,6 @@ from audit.models import AuditAction, AuditSource
 from audit.services import Actor, audit_record
 from staff_auth.models import PREFIX_LENGTH, StaffApiToken
 from staff_auth.selectors import Lockout, key_digest
-from staff_auth.throttle import client_address
 
 SIGN_IN, API_TOKEN = "sign_in", "api_token"
 THROTTLE = Actor.system("sign-in throttle")
@@ -42,9 +41,9 @@ def attempted_name(value) -> str:
 
 
 def sign_in_context(request) -> RequestContext:
-    """The request's id and user agent, with the address the throttle counts."""
-    context = getattr(request, "audit_context", None) or request_context_from(request)
-    return RequestContext(context.request_id, client_address(request), context.user_agent)
+    """The request's id, address and user agent (the middleware's, or read now for a request that
+    did not pass it)."""
+    return getattr(request, "audit_context", None) or request_context_from(request)
 
 
 def _record_sign_in(action: str, *, username, actor: Actor, request=None, context=None, source=AuditSource.ADMIN,
