@@ -7,7 +7,7 @@ from django.db.models import Value
 from django.db.models.functions import Length, Now
 from django.db.models.lookups import LessThanOrEqual
 
-from clubs.models import TenantModel
+from clubs.models import TenantModel, time_ordered_key
 from config.rules import n_of_m
 
 
@@ -120,6 +120,9 @@ class Booking(OverrideRecord, TenantModel):
     Status = BookingStatus
     Channel = BookingChannel
 
+    # Time-ordered, as the engine makes them (app_private.book): a new booking is appended to its
+    # key's index, not written into a random page of it.
+    id = time_ordered_key()
     # The member, slot or class and organization are each checked by a composite foreign key
     # (item or member, organization) -> (id, organization_id) (bookings/migrations/0002); a
     # second, single-column check of the same reference would only cost every booking.

@@ -3,8 +3,11 @@
 from config.access_declaration import (
     AUTHENTICATED,
     CURRENT_ORGANIZATION,
+    PRIVATE_SCHEMA,
     READ_ONLY,
     SELECT,
+    SERVICE_ROLE,
+    Function,
     Policy,
     Table,
     organization_table,
@@ -17,4 +20,7 @@ DECLARATIONS = [
         policies=(Policy("members read their own organization", SELECT, using=f"id = {CURRENT_ORGANIZATION}"),),
     ),
     organization_table("branches"),
+    # The key default of the tables written in bulk (clubs/sql/ids/): a default runs with the rights
+    # of whoever inserts, so a member's direct booking needs it too.
+    Function(f"{PRIVATE_SCHEMA}.uuid_v7()", execute=frozenset({AUTHENTICATED, SERVICE_ROLE})),
 ]

@@ -9,6 +9,11 @@ class Migration(migrations.Migration):
     nobody, next_free_slots walks past a closure, and a closure's bookings are cancelled in one
     action (app_private.cancel_closure_bookings). Reversing reinstalls 0016's engine."""
 
-    dependencies = [("bookings", "0016_next_free_slots"), ("facilities", "0011_closure_rules")]
+    # its SQL reads the classes' room (classes 0005)
+    dependencies = [
+        ("bookings", "0016_next_free_slots"),
+        ("facilities", "0011_closure_rules"),
+        ("classes", "0005_timetable"),
+    ]
 
     operations = [run_frozen_sql(__file__, reinstalls="0016_next_free_slots")]

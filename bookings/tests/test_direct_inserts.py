@@ -216,7 +216,8 @@ def test_a_member_cannot_book_for_a_member_that_does_not_exist(club, status):
 def test_another_organizations_slot_is_to_a_member_as_one_that_does_not_exist(club):
     member = linked(club.member)
     elsewhere = BenefitSlotFactory(facility=FacilityFactory(branch=BranchFactory()))
-    nowhere = BenefitSlotFactory.build(organization_id=elsewhere.organization_id)
+    # never saved: the database makes a slot's key, so this one's is made up
+    nowhere = BenefitSlotFactory.build(id=uuid.uuid4(), organization_id=elsewhere.organization_id)
     answers = [
         insert_refused("authenticated", member, member, slot, organization_id=member.organization_id)
         for slot in (elsewhere, nowhere)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     """Slots written at the cost of their rules alone: time-ordered keys (clubs 0007), no second
     check of the facility or the organization beside the composite tenant key, no index on the
     organization beside (organization, starts_at), no "capacity >= 0" beside "capacity > 0"; the
-    generator makes the wanted slots once and skips those already there before making their keys.
+    generator makes the wanted slots once (each slot's instant once), with keys from one batch.
     Reversing reinstalls 0012's generator."""
 
     dependencies = [("clubs", "0007_uuid_v7"), ("facilities", "0012_slots_wanted")]

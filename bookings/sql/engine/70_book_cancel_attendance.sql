@@ -31,7 +31,7 @@ create or replace function app_private.book(
     set lock_timeout = '2s'
 as $$
 declare
-    new_id uuid := gen_random_uuid();
+    new_id uuid := app_private.uuid_v7();  -- time-ordered: appended to the keys' index (clubs/sql/ids/)
     item app_private.bookable_items := app_private.booking_item(p_kind, p_item_id);
     refusal record;
     set_aside text[] := '{}'::text[];

@@ -24,30 +24,30 @@ create or replace function app_private.facility_slots_wanted(
     language sql stable
     set search_path = ''
 as $$
-    select facility.id, facility.organization_id, local_start at time zone p_time_zone,
-           (local_start at time zone p_time_zone) + make_interval(mins => facility.slot_minutes),
+    select facility.id, facility.organization_id, slot.starts_at, slot.starts_at + facility.slot_length,
            facility.capacity
     from (
         select f.id, f.organization_id, f.available_days,
                coalesce(s.opens_at, app_private.default_opens_at()) as opens_at,
                coalesce(s.closes_at, app_private.default_closes_at()) as closes_at,
-               coalesce(s.slot_minutes, app_private.default_slot_minutes()) as slot_minutes,
+               make_interval(mins => coalesce(s.slot_minutes, app_private.default_slot_minutes())) as slot_length,
                coalesce(s.capacity, f.capacity) as capacity
         from public.facilities f
         left join public.benefit_settings s on s.facility_id = f.id
         where f.branch_id = p_branch_id and f.is_active and not f.under_maintenance
           and (p_facility_id is null or f.id = p_facility_id)
+        offset 0  -- each facility's values once, not once per slot
     ) facility
     -- days as plain timestamps: wall-clock arithmetic, whatever the session's time zone
     cross join generate_series(p_start_date::timestamp, p_end_date::timestamp, interval '1 day') as day
     cross join lateral generate_series(
-        day + facility.opens_at,
-        day + facility.closes_at - make_interval(mins => facility.slot_minutes),
-        make_interval(mins => facility.slot_minutes)
+        day + facility.opens_at, day + facility.closes_at - facility.slot_length, facility.slot_length
     ) as local_start
+    -- each slot's instant once (offset 0 keeps the planner from writing the conversion into every use)
+    cross join lateral (select local_start at time zone p_time_zone as starts_at offset 0) as slot
     where extract(isodow from day)::smallint = any(facility.available_days)
       -- a wall-clock time that does not exist that day does not survive the round trip
-      and (local_start at time zone p_time_zone) at time zone p_time_zone = local_start
+      and slot.starts_at at time zone p_time_zone = local_start
 $$;
 
 -- The generator. Set-based: every wanted slot of every facility of the branch in one statement.
