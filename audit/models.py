@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     SLOTS_REBUILT = "slots.rebuilt", "Slots rebuilt"
     GRANTS_SYNCED = "grants.synced", "Grants synced"
     AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+    AUDIT_ARCHIVED = "audit.archived", "Audit month archived"
     FACILITY_CREATED = "facility.created", "Facility created"
     FACILITY_UPDATED = "facility.updated", "Facility updated"
     FACILITY_DELETED = "facility.deleted", "Facility deleted"

@@ -247,6 +247,7 @@ def audit_verify(
         chain_report = ChainReport(chain=chain, unqueued=unqueued.get(chain, []))
         chain_report.unsealed = AuditPending.objects.filter(chain=chain).count()
         cut_runs = _cut_runs(chain)
+        chain_report.archived = sum(run.last - run.first + 1 for run in cut_runs.values())
         first, last = _position_range(chain, start, end)
         if first is not None:
             _verify_positions(chain_report, first, last, cut_runs)
@@ -313,7 +314,10 @@ def _compare_with_published(report: ChainReport, published: list[ChainHead], cut
 
 def _chains() -> list[uuid.UUID]:
     with connection.cursor() as cursor:
-        cursor.execute("select chain from audit_seals union select chain from audit_pending order by 1")
+        cursor.execute(
+            "select chain from audit_seals union select chain from audit_pending"
+            " union select chain from audit_cut_runs order by 1"
+        )
         return [chain for (chain,) in cursor.fetchall()]
 
 
@@ -428,7 +432,6 @@ def _verify_positions(report: ChainReport, first: int, last: int, cut_runs: dict
                 position, previous = expected, expected_previous
                 while position < found and position in cut_runs:
                     run = cut_runs[position]
-                    report.archived += run.last - run.first + 1
                     position, previous = run.last + 1, run.last_hash
                 if position != found:
                     report.broken_at, report.problem = position, f"position {position} is missing: an entry was deleted"

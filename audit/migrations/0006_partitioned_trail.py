@@ -76,6 +76,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("audit", "0005_audit_trail_unit"),
+        ("clubs", "0007_uuid_v7"),  # entries' ids
     ]
 
     operations = [
