@@ -145,10 +145,8 @@ def audit_seal(*, batch_size: int = SEAL_BATCH) -> SealResult:
     queue in order, one chain at a time under an advisory lock, so concurrent sealers (cron on
     two hosts, a verify and an export) neither fail nor fork the chain. Each batch is one
     transaction and reads the queue from where the last one stopped (app_private.audit_seal_batch),
-    so sealing takes time in proportion to the backlog. The month partitions ahead are seen to
-    first (audit_partitions_ensure).
+    so sealing takes time in proportion to the backlog.
     """
-    audit_partitions_ensure()
     sealed = 0
     chains = _queued_chains()
     for chain in chains:
@@ -195,7 +193,9 @@ def _seal_batch(
 @transaction.atomic
 def audit_partitions_ensure(*, months: list[datetime.date] = ()) -> int:
     """Make the trail's month partitions that are missing: this month's and the next two, those of
-    `months`, and those of entries waiting in the default partition. Returns how many it made."""
+    `months`, and those of entries waiting in the default partition (moved into them). Returns how
+    many it made. `seal_audit` runs it (cron), in a transaction of its own: making a partition
+    holds the default partition's lock until it commits."""
     with connection.cursor() as cursor:
         cursor.execute("select app_private.audit_partitions_ensure(%s::date[])", [list(months)])
         return cursor.fetchone()[0]

@@ -5,12 +5,15 @@ from django.core.management.base import CommandError
 from audit.chain import append_heads
 from audit.management.commands._heads import heads_argument
 from audit.selectors import chain_heads
-from audit.services import audit_seal
+from audit.services import audit_partitions_ensure, audit_seal
 from config.commands import FAILED, BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Chain the audit entries committed since the last run into their organization's hash chain (cron)."
+    help = (
+        "Chain the audit entries committed since the last run into their organization's hash chain (cron); "
+        "first make the trail's month partitions due (this month and the next two)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -24,6 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args, heads, **options):
         # Sealing first: a heads file that cannot be read (a line torn by a crash) must not stop the
         # chain from growing; only publishing waits until the file is put right.
+        made = audit_partitions_ensure()
+        if made:
+            self.stdout.write(f"Made {made} month partitions of the trail.")
         result = audit_seal()
         if result.sealed:
             self.stdout.write(self.style.SUCCESS(f"Sealed {result.sealed} entries in {result.chains} chains."))
