@@ -28,7 +28,7 @@ from bookings.services import (
     booking_create,
     booking_create_by_sign_in,
 )
-from config.api import BranchClockField, DayField, IsMember, IsStaff, checked_query, time_zone_field
+from config.api import BranchClockField, DayField, IsMember, IsStaff, RequestBody, checked_query, time_zone_field
 from config.rules import refuse
 from members.authentication import unknown_member
 from members.selectors import member_search
@@ -133,7 +133,7 @@ class ClassList(generics.ListAPIView):
 # Booking
 
 
-class BookingRequest(serializers.Serializer):
+class BookingRequest(RequestBody):
     kind = serializers.ChoiceField(choices=BookingKind.choices)
     item = serializers.UUIDField(help_text="The slot or class to book.")
     join_waitlist = serializers.BooleanField(default=False, help_text="When full, join the waitlist instead.")

@@ -9,6 +9,7 @@ Every error under /api/ is `{"code", "message", "details"}` as JSON: the views' 
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 import sys
@@ -209,6 +210,19 @@ def checked_query(serializer_class: type[serializers.Serializer], request) -> di
     query = serializer_class(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return query.validated_data
+
+
+# The checks of a request's body (no docstring: the OpenAPI document would show it for each body).
+# Each request gets its own copies of the declared fields, as with DRF's serializers, but shallow
+# ones: checking a body changes nothing the fields share (choices, messages, validators), and deep
+# copies of them were most of what checking a small body cost. A nested serializer is still
+# copied deeply.
+class RequestBody(serializers.Serializer):
+    def get_fields(self) -> dict:
+        return {
+            name: copy.deepcopy(declared) if isinstance(declared, serializers.BaseSerializer) else copy.copy(declared)
+            for name, declared in self._declared_fields.items()
+        }
 
 
 # Days from 1900 to 2999: every day a club can mean, and far enough from year 1 and 9999 that a
