@@ -64,6 +64,11 @@ def test_a_token_no_member_belongs_to_is_refused_before_its_body(client, club, s
     assert not BenefitBooking.objects.exists()
 
 
+def test_listing_with_a_token_no_member_belongs_to_is_refused_before_the_query(client, stranger):
+    response = client.get(BOOKINGS, {"limit": "many"}, **stranger)
+    assert (response.status_code, response.json()["code"]) == (401, "unknown_member")
+
+
 def test_the_service_books_nothing_for_a_sign_in_no_member_has(club, member):
     outcome = booking_create_by_sign_in(
         kind="slot", item_id=club.slot.pk, auth_user_id=uuid.uuid4(), organization_id=member.organization_id,
