@@ -390,9 +390,9 @@ _CHECK_WINDOW = """
                case
                    when seal.position <> coalesce(lag(seal.position) over in_order + 1, %(position)s) then 'gap'
                    when seal.previous_hash <> coalesce(lag(seal.hash) over in_order, %(previous)s) then 'previous'
-                   when entry.id is null then 'missing'
-                   when encode(sha256(convert_to(seal.previous_hash || app_private.audit_entry_content(entry), 'UTF8')),
-                               'hex') <> seal.hash then 'content'
+                   when entry.content is null then 'missing'
+                   when encode(sha256(convert_to(seal.previous_hash || entry.content, 'UTF8')), 'hex') <> seal.hash
+                       then 'content'
                end as problem
         from (
             select * from audit_seals
@@ -400,7 +400,13 @@ _CHECK_WINDOW = """
             order by position
             limit %(limit)s
         ) seal
-        left join audit_logs entry on entry.id = seal.audit_log_id and entry.occurred_at = seal.occurred_at
+        -- each entry by its key in its month's partition (LIMIT keeps it a lookup, never a scan)
+        left join lateral (
+            select app_private.audit_entry_content(logged) as content
+            from audit_logs logged
+            where logged.id = seal.audit_log_id and logged.occurred_at = seal.occurred_at
+            limit 1
+        ) entry on true
         window in_order as (order by seal.position)
     ) checked
     where problem is not null or last_in_window

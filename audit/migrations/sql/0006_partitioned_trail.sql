@@ -335,9 +335,9 @@ begin
     head_hash := coalesce(head_hash, repeat('0', 64));
 
     with chained as (
-        select entry.id, entry.occurred_at,
+        select queued.audit_log_id as id, queued.occurred_at,
                row_number() over queue_order as n,
-               app_private.audit_chain_hash(head_hash, app_private.audit_entry_content(entry)) over queue_order as hash
+               app_private.audit_chain_hash(head_hash, entry.content) over queue_order as hash
         from (
             select pending.audit_log_id, pending.occurred_at
             from public.audit_pending pending
@@ -346,9 +346,16 @@ begin
             order by pending.occurred_at, pending.audit_log_id
             limit p_limit
         ) queued
-        join public.audit_logs entry on entry.id = queued.audit_log_id and entry.occurred_at = queued.occurred_at
-        where coalesce(entry.organization_id, '00000000-0000-0000-0000-000000000000'::uuid) = p_chain
-          and not exists (select from public.audit_seals seal where seal.audit_log_id = queued.audit_log_id)
+        -- Each entry by its key, in its month's partition: never a scan of the trail, whatever
+        -- the planner makes of a join on two columns (LIMIT keeps the lookup a lookup).
+        cross join lateral (
+            select app_private.audit_entry_content(logged) as content
+            from public.audit_logs logged
+            where logged.id = queued.audit_log_id and logged.occurred_at = queued.occurred_at
+              and coalesce(logged.organization_id, '00000000-0000-0000-0000-000000000000'::uuid) = p_chain
+            limit 1
+        ) entry
+        where not exists (select from public.audit_seals seal where seal.audit_log_id = queued.audit_log_id)
         window queue_order as (
             order by queued.occurred_at, queued.audit_log_id rows between unbounded preceding and current row
         )
