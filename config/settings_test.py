@@ -7,6 +7,11 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # Tests sign staff in with force_login; two_factor's own tests turn the code on.
 os.environ.setdefault("STAFF_TWO_FACTOR_REQUIRED", "false")
+# Tests move the clock forward hours and days at a time with a client signed in; staff_auth's own
+# tests turn idle sessions back on.
+os.environ.setdefault("SESSION_IDLE_MINUTES", "0")
+os.environ.setdefault("SESSION_IDLE_MINUTES_MANAGERS", "0")
+os.environ.setdefault("SESSION_COOKIE_AGE", str(14 * 24 * 60 * 60))
 
 from config.settings import *  # noqa: E402,F403
 

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditLog
 from audit.services import Actor
@@ -20,6 +19,7 @@ from facilities.tests.factories import BenefitSlotFactory, FacilityFactory
 from members.models import BenefitKind
 from members.tests.factories import EntitlementFactory, MemberFactory
 from members.tests.tokens import bearer, member_token
+from staff_auth.tests.factories import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +197,7 @@ def test_bad_input_is_a_400_with_details(client, member):
 
 
 def staff_token(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_key_for(user)}"}
 
 
 def test_staff_search_members(client, front_desk, club):

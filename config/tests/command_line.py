@@ -9,6 +9,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Set by the test settings; a child process must start from the deployer's point of view.
 TEST_ONLY_VARIABLES = {
     "DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "STAFF_TWO_FACTOR_REQUIRED",
+    "SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES_MANAGERS", "SESSION_COOKIE_AGE",
 }  # fmt: skip
 
 

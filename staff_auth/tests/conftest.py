@@ -6,6 +6,13 @@ from config.browser import PASSWORD
 LOGIN = "/admin/login/"
 
 
+@pytest.fixture(autouse=True)
+def idle_sessions_end(settings):
+    """The production default, which the rest of the suite turns off (config/settings_test.py)."""
+    settings.SESSION_IDLE_MINUTES = 15
+    settings.SESSION_IDLE_MINUTES_MANAGERS = 30
+
+
 @pytest.fixture
 def desk_computer() -> Client:
     """A browser at the front desk, not signed in (every request from the same address)."""
