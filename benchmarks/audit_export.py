@@ -18,7 +18,7 @@ import statistics
 import time
 
 import psycopg
-from common import fresh_database, ratio, run_python, setup_django, timed
+from common import Timing, fresh_database, ratio, setup_django, timed, timed_here, timed_in_child
 from psycopg import sql
 
 BASELINE_COLUMNS = """
@@ -53,31 +53,25 @@ def fill(url: str, rows: int) -> tuple[str, str]:
     return str(org), cut.isoformat()
 
 
-def copy_baseline(url: str, since: str) -> tuple[float, int]:
+def copy_baseline(url: str, since: str) -> tuple[Timing, int]:
+    """COPY of the same rows and columns, read here; the timing and the bytes read."""
     statement = sql.SQL(
         "copy (select {columns} from audit_logs where occurred_at >= {since} order by occurred_at, id)"
         " to stdout with csv header"
     ).format(columns=sql.SQL(BASELINE_COLUMNS), since=sql.Literal(since))
-    with psycopg.connect(url) as db, db.cursor() as cursor:
-        started = time.perf_counter()
-        size = 0
-        with cursor.copy(statement) as copy:
+    size = 0
+
+    def read() -> None:
+        nonlocal size
+        with db.cursor() as cursor, cursor.copy(statement) as copy:
             for data in copy:
                 size += len(data)
-        return time.perf_counter() - started, size
+
+    with psycopg.connect(url) as db:
+        return timed_here(db, read), size
 
 
-def timed_in_child(url: str, setup: str, work: str) -> tuple[float, int]:
-    """Seconds `work` took inside a fresh process (after Django started and `setup` ran), and
-    that process's peak memory."""
-    code = (
-        f"import time\n{setup}\nstarted = time.perf_counter()\n{work}\nprint('ELAPSED', time.perf_counter() - started)"
-    )
-    _, peak, output = run_python(url, code)
-    return float(output.split("ELAPSED", 1)[1].split()[0]), peak
-
-
-def command_export(url: str, start: str) -> tuple[float, int]:
+def command_export(url: str, start: str) -> Timing:
     return timed_in_child(
         url,
         "from django.core.management import call_command",
@@ -85,7 +79,7 @@ def command_export(url: str, start: str) -> tuple[float, int]:
     )
 
 
-def admin_export(url: str, start: str) -> tuple[float, int]:
+def admin_export(url: str, start: str) -> Timing:
     setup = (
         "from django.test import Client\n"
         "from django.contrib.auth import get_user_model\n"
@@ -183,9 +177,8 @@ def main() -> None:
     results = []
     for label, start in ((f"{rows:,} rows", "2000-01-01"), (f"{rows // 10:,} rows", tenth_cut)):
         baseline, size = copy_baseline(url, start)
-        command, command_mb = command_export(url, start)
-        admin, admin_mb = admin_export(url, start)
-        results.append((label, baseline, size, command, command_mb, admin, admin_mb))
+        command, admin = command_export(url, start), admin_export(url, start)
+        results.append((label, baseline.seconds, size, command.seconds, command.peak_mb, admin.seconds, admin.peak_mb))
 
     print()
     print(f"{'rows':>14} {'COPY baseline':>14} {'export_audit':>22} {'admin export':>22}")

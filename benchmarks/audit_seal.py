@@ -28,11 +28,20 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import time
 
 import psycopg
-from audit_export import command_export, copy_baseline, timed_in_child
-from common import fresh_database, ratio, server_url, setup_django, timed, with_database
+from audit_export import command_export, copy_baseline
+from common import (
+    Timing,
+    fresh_database,
+    ratio,
+    server_url,
+    setup_django,
+    timed,
+    timed_here,
+    timed_in_child,
+    with_database,
+)
 
 DATABASE = "clubops_bench_audit_seal"
 STEPS = (100_000, 1_000_000, 5_000_000)
@@ -130,15 +139,12 @@ def fill(url: str, first: datetime.datetime, start: int, stop: int) -> None:
         db.execute("analyze audit_pending")  # as autovacuum would have by the time cron seals
 
 
-def baseline(url: str) -> float:
+def baseline(url: str) -> Timing:
     with psycopg.connect(url) as db:
-        started = time.perf_counter()
-        db.execute(BASELINE.format(genesis=GENESIS))
-        db.commit()
-        return time.perf_counter() - started
+        return timed_here(db, lambda: (db.execute(BASELINE.format(genesis=GENESIS)), db.commit()))
 
 
-def seal(url: str) -> tuple[float, int]:
+def seal(url: str) -> Timing:
     return timed_in_child(url, "from django.core.management import call_command", "call_command('seal_audit')")
 
 
@@ -163,29 +169,33 @@ def main() -> None:
             fill(url, first, written + 1, written + backlog)
         written += backlog
         load_before = os.getloadavg()[0]
-        base = baseline(url)
-        sealed, peak = seal(url)
-        results.append((backlog, base, sealed, peak, max(load_before, os.getloadavg()[0])))
-        base_rate, seal_rate = backlog / results[-1][1], backlog / results[-1][2]
+        base, sealed = baseline(url), seal(url)
+        results.append((backlog, base, sealed, max(load_before, os.getloadavg()[0])))
         print(
-            f"  {backlog:>9,}: baseline {base_rate:>8,.0f}/s, seal_audit {seal_rate:>8,.0f}/s"
-            f" ({ratio(seal_rate, base_rate)}), peak {peak} MB ({load()})",
+            f"  {backlog:>9,}: baseline {backlog / base.seconds:>8,.0f}/s,"
+            f" seal_audit {backlog / sealed.seconds:>8,.0f}/s"
+            f" ({ratio(base.seconds, sealed.seconds)}; by CPU {ratio(base.cpu_seconds, sealed.cpu_seconds)}),"
+            f" peak {sealed.peak_mb} MB ({load()})",
             flush=True,
         )
 
     print()
+    print("Entries sealed per second, on the clock and per CPU second (the process's and its backend's):")
     print(
-        f"{'backlog':>10} {'trail':>10} {'baseline':>14} {'seal_audit':>14} {'of baseline':>12}"
-        f" {'of first':>9} {'peak':>7} {'load':>5}"
+        f"{'backlog':>10} {'trail':>10} {'baseline':>10} {'seal_audit':>10} {'of base':>8} {'of first':>8}"
+        f" {'CPU: base':>10} {'seal':>8} {'of base':>8} {'of first':>8} {'peak':>7} {'load':>5}"
     )
-    first_rate, trail = None, 0
-    for backlog, base, sealed, peak, highest_load in results:
+    trail = 0
+    first_rate = first_cpu_rate = None
+    for backlog, base, sealed, highest_load in results:
         trail += backlog
-        rate = backlog / sealed
-        first_rate = first_rate or rate
+        rate, cpu_rate = backlog / sealed.seconds, backlog / sealed.cpu_seconds
+        first_rate, first_cpu_rate = first_rate or rate, first_cpu_rate or cpu_rate
         print(
-            f"{backlog:>10,} {trail:>10,} {backlog / base:>12,.0f}/s {rate:>12,.0f}/s"
-            f" {ratio(rate, backlog / base):>12} {ratio(rate, first_rate):>9} {peak:>4} MB {highest_load:>5.1f}"
+            f"{backlog:>10,} {trail:>10,} {backlog / base.seconds:>10,.0f} {rate:>10,.0f}"
+            f" {ratio(base.seconds, sealed.seconds):>8} {ratio(rate, first_rate):>8}"
+            f" {backlog / base.cpu_seconds:>10,.0f} {cpu_rate:>8,.0f} {ratio(base.cpu_seconds, sealed.cpu_seconds):>8}"
+            f" {ratio(cpu_rate, first_cpu_rate):>8} {sealed.peak_mb:>4} MB {highest_load:>5.1f}"
         )
     print(
         f"  goals: seal_audit's rate at every backlog >= {GOAL_FLAT:.1f}x its rate at the first, "
@@ -198,25 +208,27 @@ def whole_trail(url: str) -> None:
     print()
     print(f"The whole trail ({load()}):")
     with psycopg.connect(url) as db:
-        started = time.perf_counter()
-        broken, trail = db.execute(VERIFY_BASELINE.format(genesis=GENESIS)).fetchone()
-        verify_base = time.perf_counter() - started
+        answer = []
+        verify_base = timed_here(
+            db, lambda: answer.extend(db.execute(VERIFY_BASELINE.format(genesis=GENESIS)).fetchone())
+        )
+    broken, trail = answer
     assert broken == 0, f"{broken} seals do not verify"
     print(f"  {trail:,} entries")
-    verify, verify_mb = timed_in_child(
-        url, "from django.core.management import call_command", "call_command('verify_audit')"
-    )
-    print(
-        f"  verify_audit {verify:8.1f} s ({trail / verify:,.0f}/s, {verify_mb} MB) against one SQL statement"
-        f" {verify_base:8.1f} s: {ratio(verify, verify_base)} ({load()})"
-    )
+    verify = timed_in_child(url, "from django.core.management import call_command", "call_command('verify_audit')")
+    report("verify_audit", verify, "one SQL statement", verify_base, trail)
     export_base, size = copy_baseline(url, "2000-01-01")
-    export, export_mb = command_export(url, "2000-01-01")
-    print(
-        f"  export_audit {export:8.1f} s ({trail / export:,.0f}/s, {export_mb} MB) against COPY"
-        f" {export_base:8.1f} s: {ratio(export, export_base)}, {size / 1e9:.1f} GB of CSV ({load()})"
-    )
+    export = command_export(url, "2000-01-01")
+    report("export_audit", export, f"COPY ({size / 1e9:.1f} GB of CSV)", export_base, trail)
     print("  goals: verify_audit <= 2x its statement, export_audit <= 1.5x COPY; memory flat")
+
+
+def report(label: str, timing: Timing, baseline_label: str, base: Timing, entries: int) -> None:
+    print(
+        f"  {label} {timing.seconds:7.1f} s ({entries / timing.seconds:,.0f}/s, CPU {timing.cpu_seconds:.1f} s,"
+        f" {timing.peak_mb} MB) against {baseline_label} {base.seconds:7.1f} s (CPU {base.cpu_seconds:.1f} s):"
+        f" {ratio(timing.seconds, base.seconds)}, by CPU {ratio(timing.cpu_seconds, base.cpu_seconds)} ({load()})"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -104,3 +106,52 @@ def timed(label: str):
 
 def ratio(value: float, baseline: float) -> str:
     return f"{value / baseline:.2f}x" if baseline else "n/a"
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """The user and system CPU a process of this machine has used so far (Linux's /proc): a
+    connection's PostgreSQL backend, found by its pid."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds on the clock, and the CPU seconds the work cost: the measuring process's and its
+    database backend's. On a shared machine the clock counts the others' work too, the CPU less so."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_mb: int = 0
+
+
+def timed_here(db: psycopg.Connection, work: Callable[[], object]) -> Timing:
+    """`work`, run in this process on `db`."""
+    backend = db.info.backend_pid
+    cpu = time.process_time() + process_cpu_seconds(backend)
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    return Timing(seconds, time.process_time() + process_cpu_seconds(backend) - cpu)
+
+
+def timed_in_child(url: str, setup: str, work: str) -> Timing:
+    """`work` inside a fresh process (after Django started and `setup` ran), with that process's
+    peak memory; its CPU counts the backend of Django's connection at the end (the work's own)."""
+    code = (
+        f"import time\nfrom benchmarks.common import process_cpu_seconds\n{setup}\n"
+        "from django.db import connection\n"
+        "connection.ensure_connection()\n"
+        "backend = connection.connection.info.backend_pid\n"
+        "cpu = time.process_time() + process_cpu_seconds(backend)\n"
+        f"started = time.perf_counter()\n{work}\n"
+        "elapsed = time.perf_counter() - started\n"
+        "cpu = time.process_time() + process_cpu_seconds(backend) - cpu\n"
+        "print('ELAPSED', elapsed, cpu)"
+    )
+    _, peak, output = run_python(url, code)
+    elapsed, cpu = output.split("ELAPSED", 1)[1].split()[:2]
+    return Timing(float(elapsed), float(cpu), peak)

@@ -231,7 +231,7 @@ def test_an_archive_verifies_anywhere_and_against_the_heads_it_holds(trail, tmp_
     archive("--month", MONTH, "--to", str(target))
     status, output = verify("--archive", str(target), "--against", str(trail.heads))
     assert status == 0, output
-    assert f"{target}: 2004-02, 6 entries in 3 runs of their chains, every hash and link verified" in output
+    assert f"{target}: 2004-02, 6 entries in 3 run(s) of their chains, every hash and link verified" in output
     assert "It is the file the trail recorded when it archived 2004-02 on " in output
     # published after the first sealing: the club's head at 5 (kept), the other club's at 2 (archived)
     assert f"1 heads published in {trail.heads} fall in it, each unchanged." in output

@@ -47,7 +47,8 @@ class Command(BaseCommand):
         except OSError as error:
             message = f"cannot write {path}: {error.strerror}; nothing was archived"
             raise CommandError(message, returncode=FAILED) from None
-        summary = f"{result.entries:,} entries of {month} in {result.runs:,} runs of their chains"
+        runs = "1 run" if result.runs == 1 else f"{result.runs:,} runs"
+        summary = f"{result.entries:,} entries of {month} in {runs} of their chains"
         if dry_run:
             self.stdout.write(
                 f"Dry run: {summary} would be archived to {path} (it verified, sha256 {result.sha256}) and "

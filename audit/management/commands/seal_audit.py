@@ -29,7 +29,7 @@ class Command(BaseCommand):
         # chain from growing; only publishing waits until the file is put right.
         made = audit_partitions_ensure()
         if made:
-            self.stdout.write(f"Made {made} month partitions of the trail.")
+            self.stdout.write(f"Made the trail's partition for {made} more month(s).")
         result = audit_seal()
         if result.sealed:
             self.stdout.write(self.style.SUCCESS(f"Sealed {result.sealed} entries in {result.chains} chains."))

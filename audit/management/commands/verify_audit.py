@@ -123,7 +123,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} does not verify", returncode=FAILED) from None
         label = month_label(archive.month)
         self.stdout.write(
-            f"{path}: {label}, {archive.entries:,} entries in {len(archive.runs):,} runs of their chains, every hash "
+            f"{path}: {label}, {archive.entries:,} entries in {len(archive.runs):,} run(s) of their chains, every hash "
             f"and link verified (sha256 {archive.sha256})."
         )
         cut = AuditCut.objects.filter(month=archive.month).first()
