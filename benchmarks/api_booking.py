@@ -317,10 +317,38 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
     return totals
 
 
+def print_rounds(totals: dict, options) -> None:
+    slices = options.rounds * options.seconds
+    baseline, engine, framework = (totals[key] / slices for key in ("baseline", "engine", "framework"))
+    ceiling = 1 / (1 / engine + 1 / framework)
+    rate = totals["booked"] / totals["seconds"]
+    rounds = totals["rounds"]
+    cpu = totals["cpu_per_request_ms"]
+    print(
+        f"baseline (the booking benchmark's: pgbench, {BOOKING_BENCHMARK_CLIENTS} clients, plain PL/pgSQL):"
+        f" {baseline:,.0f} bookings/s"
+    )
+    print(f"API (POST /api/v1/bookings): {rate:,.0f} bookings/s = {ratio(rate, baseline)} of the baseline"
+          " (goal >= 0.15x)")  # fmt: skip
+    print(f"responses: {totals['booked']:,.0f} booked (201), {totals['refused']:,.0f} refused (4xx/5xx)")
+    print(f"the engine's SQL alone (pgbench, {BOOKING_BENCHMARK_CLIENTS} clients): {engine:,.0f}/s"
+          f" = {ratio(engine, baseline)}; the framework alone (bare DRF view, {CLIENTS} clients):"
+          f" {framework:,.0f}/s = {ratio(framework, baseline)}")  # fmt: skip
+    print(f"ceiling for any DRF endpoint calling the engine, with no code of its own: {ceiling:,.0f}/s"
+          f" = {ratio(ceiling, baseline)}; the API reaches {rate / ceiling:.0%} of it (goal >= 70%)")  # fmt: skip
+    print(f"latency (the worst round's): median {max(r['p50_ms'] for r in rounds):.1f} ms,"
+          f" p95 {max(r['p95_ms'] for r in rounds):.1f} ms, p99 {max(r['p99_ms'] for r in rounds):.1f} ms"
+          " (goal p99 < 100 ms)")  # fmt: skip
+    for door, name in (("api", "the API"), ("framework", "the bare DRF view")):
+        print(f"CPU per request of {name}: gunicorn workers {cpu[door]['server']:.2f} ms,"
+              f" PostgreSQL {cpu[door]['database']:.2f} ms, wrk {cpu[door]['clients']:.2f} ms")  # fmt: skip
+    print(f"CPU per booking of the engine's SQL alone: PostgreSQL {cpu['engine']['database']:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=4, help="0: the fixed rate alone")
     parser.add_argument("--seconds", type=int, default=5, help="of each slice: baseline, then API, per round")
     parser.add_argument("--rate", type=float, default=200, help="bookings a second offered at a fixed rate (0: none)")
     parser.add_argument("--rate-seconds", type=int, default=60, help="how long the fixed rate is offered")
@@ -342,7 +370,7 @@ def main() -> None:
         try:
             for server in servers.values():
                 run_wrk(server.port, WARM_UP_SECONDS, tokens, slots, seed=1)
-            totals = measure_rounds(url, servers, options, slot_count, tokens, slots)
+            totals = options.rounds and measure_rounds(url, servers, options, slot_count, tokens, slots)
             fixed = options.rate and run_fixed_rate(
                 servers["api"].port, options.rate, options.rate_seconds, tokens, slots
             )
@@ -352,32 +380,9 @@ def main() -> None:
                 server.terminate()
                 server.wait(timeout=30)
     ours, theirs = overbooked(url)
-    slices = options.rounds * options.seconds
-    baseline, engine, framework = (totals[key] / slices for key in ("baseline", "engine", "framework"))
-    ceiling = 1 / (1 / engine + 1 / framework)
-    rate = totals["booked"] / totals["seconds"]
-    rounds = totals["rounds"]
-    cpu = totals["cpu_per_request_ms"]
     print()
-    print(
-        f"baseline (the booking benchmark's: pgbench, {BOOKING_BENCHMARK_CLIENTS} clients, plain PL/pgSQL):"
-        f" {baseline:,.0f} bookings/s"
-    )
-    print(f"API (POST /api/v1/bookings): {rate:,.0f} bookings/s = {ratio(rate, baseline)} of the baseline"
-          " (goal >= 0.15x)")  # fmt: skip
-    print(f"responses: {totals['booked']:,.0f} booked (201), {totals['refused']:,.0f} refused (4xx/5xx)")
-    print(f"the engine's SQL alone (pgbench, {BOOKING_BENCHMARK_CLIENTS} clients): {engine:,.0f}/s"
-          f" = {ratio(engine, baseline)}; the framework alone (bare DRF view, {CLIENTS} clients):"
-          f" {framework:,.0f}/s = {ratio(framework, baseline)}")  # fmt: skip
-    print(f"ceiling for any DRF endpoint calling the engine, with no code of its own: {ceiling:,.0f}/s"
-          f" = {ratio(ceiling, baseline)}; the API reaches {rate / ceiling:.0%} of it (goal >= 70%)")  # fmt: skip
-    print(f"latency (the worst round's): median {max(r['p50_ms'] for r in rounds):.1f} ms,"
-          f" p95 {max(r['p95_ms'] for r in rounds):.1f} ms, p99 {max(r['p99_ms'] for r in rounds):.1f} ms"
-          " (goal p99 < 100 ms)")  # fmt: skip
-    for door, name in (("api", "the API"), ("framework", "the bare DRF view")):
-        print(f"CPU per request of {name}: gunicorn workers {cpu[door]['server']:.2f} ms,"
-              f" PostgreSQL {cpu[door]['database']:.2f} ms, wrk {cpu[door]['clients']:.2f} ms")  # fmt: skip
-    print(f"CPU per booking of the engine's SQL alone: PostgreSQL {cpu['engine']['database']:.2f} ms")
+    if options.rounds:
+        print_rounds(totals, options)
     if fixed:
         errors = ", ".join(f"{count} {what}" for what, count in fixed["errors"].items()) or "none"
         print(f"at a fixed {options.rate:,.0f} bookings/s for {options.rate_seconds} s (open loop): median"
