@@ -256,6 +256,7 @@ def audit_archive(
     committed = False
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            _one_archive_at_a_time(cursor, month, label)
             # Nobody writes into the month until the cut commits; reading it goes on.
             cursor.execute(f"lock table {partition} in share mode")
             entries = _sealed_month(cursor, label, start, end)
@@ -294,16 +295,32 @@ def audit_archive(
 def _refuse_the_month(month: datetime.date, label: str, path: Path) -> None:
     if month >= timezone.now().astimezone(datetime.UTC).date().replace(day=1):
         raise AuditArchiveRefused(f"{label} is not over yet (months are UTC): archive a past month", argument=True)
+    if len(str(path)) > AuditCut._meta.get_field("archive_name").max_length:
+        raise AuditArchiveRefused(f"--to: a path of at most 255 characters, not {len(str(path))}", argument=True)
+    _refuse_an_archived_month(month, label)
+    if path.exists() or Path(f"{path}.partial").exists():
+        raise AuditArchiveRefused(f"{path} exists: an archive is never overwritten; name another file", argument=True)
+    if not path.parent.is_dir():
+        raise AuditArchiveRefused(f"{path.parent} is not a directory", argument=True)
+
+
+def _one_archive_at_a_time(cursor, month: datetime.date, label: str) -> None:
+    """Held until the cut commits; a second archive_audit meanwhile is refused, not queued."""
+    try:
+        with transaction.atomic():
+            cursor.execute("lock table audit_cuts in share row exclusive mode nowait")
+    except OperationalError:
+        raise AuditArchiveRefused("another archive_audit is running: run again once it is done") from None
+    _refuse_an_archived_month(month, label)  # by the one that just ended
+
+
+def _refuse_an_archived_month(month: datetime.date, label: str) -> None:
     cut = AuditCut.objects.filter(month=month).first()
     if cut is not None:
         raise AuditArchiveRefused(
             f"{label} was archived on {cut.cut_at:%Y-%m-%d} to {cut.archive_name} (sha256 {cut.archive_sha256})",
             argument=True,
         )
-    if path.exists() or Path(f"{path}.partial").exists():
-        raise AuditArchiveRefused(f"{path} exists: an archive is never overwritten; name another file", argument=True)
-    if not path.parent.is_dir():
-        raise AuditArchiveRefused(f"{path.parent} is not a directory", argument=True)
 
 
 def _sealed_month(cursor, label: str, start: datetime.datetime, end: datetime.datetime) -> int:

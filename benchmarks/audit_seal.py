@@ -18,7 +18,9 @@ least 0.5x the baseline; peak memory flat.
 
 Then, over the whole trail (6.1 million entries; `--quick`: 1.1 million): `verify_audit` against
 one plain-SQL statement recomputing every hash and link, and `export_audit --format csv` against
-COPY of the same rows (benchmarks/audit_export.py's baseline).
+COPY of the same rows (benchmarks/audit_export.py's baseline); and `archive_audit --drop` of the
+trail's first whole month against COPY of its entries and seals. `--keep` does only this part, on
+the trail an earlier run left (each time archiving its next month).
 
 The load average is printed with each figure: on a shared machine, run it a few times.
 """
@@ -28,6 +30,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import tempfile
+from pathlib import Path
 
 import psycopg
 from audit_export import command_export, copy_baseline
@@ -42,6 +46,7 @@ from common import (
     timed_in_child,
     with_database,
 )
+from psycopg import sql
 
 DATABASE = "clubops_bench_audit_seal"
 STEPS = (100_000, 1_000_000, 5_000_000)
@@ -221,6 +226,43 @@ def whole_trail(url: str) -> None:
     export = command_export(url, "2000-01-01")
     report("export_audit", export, f"COPY ({size / 1e9:.1f} GB of CSV)", export_base, trail)
     print("  goals: verify_audit <= 2x its statement, export_audit <= 1.5x COPY; memory flat")
+    archive_a_month(url)
+
+
+def archive_a_month(url: str) -> None:
+    """archive_audit --drop of the trail's first whole month, against COPY of its entries and seals."""
+    from audit.archive import month_bounds
+
+    with psycopg.connect(url) as db:
+        oldest = db.execute("select min(occurred_at) from audit_logs").fetchone()[0]
+        month = (oldest.date().replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        start, end = month_bounds(month)
+        entries = db.execute(
+            "select count(*) from audit_logs where occurred_at >= %s and occurred_at < %s", [start, end]
+        ).fetchone()[0]
+        statement = sql.SQL(
+            "copy (select entry.*, seal.* from audit_logs entry"
+            " join audit_seals seal on seal.audit_log_id = entry.id and seal.occurred_at = entry.occurred_at"
+            " where entry.occurred_at >= {start} and entry.occurred_at < {end} order by seal.chain, seal.position)"
+            " to stdout"
+        ).format(start=sql.Literal(start), end=sql.Literal(end))
+
+        def read() -> None:
+            with db.cursor() as cursor, cursor.copy(statement) as copy:
+                for _ in copy:
+                    pass
+
+        base = timed_here(db, read)
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "archive.jsonl"
+        archived = timed_in_child(
+            url,
+            "from django.core.management import call_command",
+            f"call_command('archive_audit', '--month', '{month:%Y-%m}', '--to', '{target}', '--drop')",
+        )
+        size = target.stat().st_size
+    report(f"archive_audit --drop of {month:%Y-%m}", archived, "COPY of its entries and seals", base, entries)
+    print(f"  ({entries:,} entries, an archive of {size / 1e9:.2f} GB; goal: memory flat)")
 
 
 def report(label: str, timing: Timing, baseline_label: str, base: Timing, entries: int) -> None:

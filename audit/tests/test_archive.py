@@ -221,6 +221,19 @@ def test_a_busy_trail_is_refused_with_exit_1_and_nothing_changes(trail, tmp_path
     assert attached() and not AuditCut.objects.exists() and list(tmp_path.iterdir()) == [trail.heads]
 
 
+def test_a_second_archive_audit_at_the_same_time_is_refused_with_exit_1(trail, tmp_path):
+    with committed_connection() as other:  # an archive_audit that has not committed yet
+        other.execute("lock table audit_cuts in share row exclusive mode")
+        status, output = archive("--month", MONTH, "--to", str(tmp_path / "a.jsonl"))
+    assert (status, output.splitlines()[-1]) == (1, "another archive_audit is running: run again once it is done")
+    assert attached() and list(tmp_path.iterdir()) == [trail.heads]
+
+
+def test_a_path_too_long_to_record_is_refused_with_exit_2(tmp_path):
+    status, output = archive("--month", MONTH, "--to", str(tmp_path / ("a" * 250)))
+    assert status == 2 and "--to: a path of at most 255 characters, not " in output
+
+
 def test_a_seal_is_deleted_only_with_its_month(trail):
     with rejected_by_database("audit_seals is append-only: DELETE is refused", DatabaseError):
         rows("delete from audit_seals where audit_log_id = %s", [trail.february[0].pk])
