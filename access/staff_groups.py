@@ -65,10 +65,15 @@ def apply_staff_groups(apps, schema_editor=None) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations ran; this migration needs them now.
+    # create_permissions skips an app without a models module, which a migration's app stubs lack;
+    # each app gets its own back (with the project's registry, `migrate` sends its signals by it).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -66,6 +66,7 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor.reset", "Two-factor device reset"
     TWO_FACTOR_FAILED = "two_factor.failed", "Wrong one-time code"
     RECOVERY_CODE_USED = "two_factor.recovery_code_used", "Recovery code used"
+    RECOVERY_CODES_RENEWED = "two_factor.recovery_codes_renewed", "Recovery codes renewed"
     API_TOKEN_CREATED = "api_token.created", "API token created"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
 

@@ -103,7 +103,9 @@ def recovery_codes_renew(*, user) -> tuple[str, ...]:
         _lock(user)
         if enrolled_device(user) is None:
             raise TwoFactorRefused("Set up an authenticator app first: recovery codes go with it.")
-        return _new_recovery_codes(user)
+        codes = _new_recovery_codes(user)
+        _record(AuditAction.RECOVERY_CODES_RENEWED, user=user, recovery_codes=len(codes))
+        return codes
 
 
 def devices_reset(*, user, actor: Actor, source: str, may_reset_superusers: bool, dry_run: bool = False) -> list[str]:

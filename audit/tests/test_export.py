@@ -278,7 +278,7 @@ def test_an_export_stopped_with_ctrl_c_is_recorded(big_trail):
     with export_process(big_trail) as (process, _):
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=120)
-    assert process.returncode == 1
+    assert process.returncode == 1, errors.decode()
     line = one_error_line(errors)
     assert line.endswith(
         "(the trail records it as not read to the end): interrupted (Ctrl-C) before the command finished"

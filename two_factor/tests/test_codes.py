@@ -94,5 +94,11 @@ def test_a_fresh_set_of_recovery_codes_replaces_the_old(manager):
     assert "Your earlier recovery codes no longer work." in answer.content.decode()
     fresh = set(StaticToken.objects.filter(device__user=manager).values_list("token", flat=True))
     assert len(fresh) == 10 and not fresh & set(RECOVERY_CODES)
+    entry = AuditLog.objects.get(action=AuditAction.RECOVERY_CODES_RENEWED)
+    assert (entry.actor_id, entry.entity_type, entry.new_values) == (
+        str(manager.pk),
+        "two_factor",
+        {"recovery_codes": 10},
+    )
     assert signed_in(manager).post(reverse(CODE_PAGE), {"code": fresh.pop()}).status_code == 302
     assert signed_in(manager).post(reverse(CODE_PAGE), {"code": RECOVERY_CODES[1]}).status_code == 200  # refused
