@@ -62,20 +62,23 @@ begin
     head_position := coalesce(head_position, 0);
     head_hash := coalesce(head_hash, repeat('0', 64));
 
-    with chained as (
+    -- Every step is a lookup by key or by row address, whatever the statistics of the moment
+    -- say: the plan is made once per session and used for every batch, while the tables grow
+    -- by millions of rows under it.
+    with queued as materialized (
+        select pending.ctid as row_address, pending.audit_log_id, pending.occurred_at
+        from public.audit_pending pending
+        where pending.chain = p_chain
+          and (pending.occurred_at, pending.audit_log_id) > (p_after_occurred_at, p_after_entry)
+        order by pending.occurred_at, pending.audit_log_id
+        limit p_limit
+    ),
+    chained as (
         select queued.audit_log_id as id, queued.occurred_at,
                row_number() over queue_order as n,
                app_private.audit_chain_hash(head_hash, entry.content) over queue_order as hash
-        from (
-            select pending.audit_log_id, pending.occurred_at
-            from public.audit_pending pending
-            where pending.chain = p_chain
-              and (pending.occurred_at, pending.audit_log_id) > (p_after_occurred_at, p_after_entry)
-            order by pending.occurred_at, pending.audit_log_id
-            limit p_limit
-        ) queued
-        -- Each entry by its key, in its month's partition: never a scan of the trail, whatever
-        -- the planner makes of a join on two columns (LIMIT keeps the lookup a lookup).
+        from queued
+        -- Each entry by its key, in its month's partition (LIMIT keeps the lookup a lookup).
         cross join lateral (
             select app_private.audit_entry_content(logged) as content
             from public.audit_logs logged
@@ -83,7 +86,10 @@ begin
               and coalesce(logged.organization_id, '00000000-0000-0000-0000-000000000000'::uuid) = p_chain
             limit 1
         ) entry
-        where not exists (select from public.audit_seals seal where seal.audit_log_id = queued.audit_log_id)
+        left join lateral (
+            select true as found from public.audit_seals seal where seal.audit_log_id = queued.audit_log_id limit 1
+        ) sealed on true
+        where sealed.found is null
         window queue_order as (
             order by queued.occurred_at, queued.audit_log_id rows between unbounded preceding and current row
         )
@@ -96,16 +102,9 @@ begin
         returning 1
     ),
     dequeued as (
-        -- the same rows as chained's: one statement, one snapshot
+        -- the rows queued read, by their addresses (one statement, one snapshot: still theirs)
         delete from public.audit_pending pending
-        where pending.audit_log_id in (
-            select queued.audit_log_id
-            from public.audit_pending queued
-            where queued.chain = p_chain
-              and (queued.occurred_at, queued.audit_log_id) > (p_after_occurred_at, p_after_entry)
-            order by queued.occurred_at, queued.audit_log_id
-            limit p_limit
-        )
+        where pending.ctid = any (array(select queued.row_address from queued))
         returning pending.occurred_at, pending.audit_log_id
     )
     select (select count(*) from dequeued), (select count(*) from sealing), last.occurred_at, last.audit_log_id
