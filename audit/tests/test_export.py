@@ -13,6 +13,7 @@ import subprocess
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -198,6 +199,7 @@ def export_process(organization_id: uuid.UUID):
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_interruptible_as_in_a_terminal,
     )
     try:
         yield process, _backend_blocked_on_the_reader(process, name)
@@ -205,6 +207,18 @@ def export_process(organization_id: uuid.UUID):
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def _interruptible_as_in_a_terminal() -> None:
+    """The command's SIGINT neither ignored nor blocked, whatever the test worker's own state is
+    (a child inherits both): Ctrl-C in a terminal reaches it so."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _signal_state(pid: int) -> str:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return ", ".join(line for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt", "Threads")))
 
 
 def _backend_blocked_on_the_reader(process: subprocess.Popen, name: str) -> int:
@@ -276,9 +290,10 @@ def test_an_export_whose_reader_goes_away_is_recorded(big_trail):
 
 def test_an_export_stopped_with_ctrl_c_is_recorded(big_trail):
     with export_process(big_trail) as (process, _):
+        state = _signal_state(process.pid)
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=120)
-    assert process.returncode == 1, errors.decode()
+    assert process.returncode == 1, f"{errors.decode()} ({state})"
     line = one_error_line(errors)
     assert line.endswith(
         "(the trail records it as not read to the end): interrupted (Ctrl-C) before the command finished"

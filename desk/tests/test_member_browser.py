@@ -151,7 +151,8 @@ def test_a_frozen_member_with_a_history_and_an_override(browser, live_url, front
         ScheduledClass.objects.filter(pk=past.pk).update(
             starts_at=starts, ends_at=starts + datetime.timedelta(minutes=45)
         )
-    full = a_class(branch, "Reformer", soon + datetime.timedelta(days=1), 45, capacity=1)
+    # two days on: tomorrow, at about this hour, Maya has her evening yoga (at 19:30 New York time)
+    full = a_class(branch, "Reformer", soon + datetime.timedelta(days=2), 45, capacity=1)
     book(full, member(branch, "Omar", "Haddad", "H102"), CLASS)
     book(full, person, CLASS, booked_by=manager, override=Override("medical", "Physio referral after knee surgery"))
     ClassBooking.objects.filter(member=person, scheduled_class=spin).update(
