@@ -11,7 +11,8 @@ Same database as benchmarks/booking.py (a year of slots for 20 facilities, N mem
 the same run the same plain-SQL baseline (pgbench driving a PL/pgSQL booking function). gunicorn
 serves the app as in production (`gunicorn config.wsgi --workers 4`); wrk keeps 16 connections
 busy with POST /api/v1/bookings for random slots with random members' tokens. After a few seconds
-to warm the workers up, baseline and API take turns for the same time, round after round. Prints
+to warm the workers up, baseline and API take turns for the same time, round after round, each
+slice after a CHECKPOINT and autovacuum's end, so that none pays for the writes of the one before. Prints
 bookings per second, the ratio to the baseline, latency percentiles, the CPU time each request
 cost the gunicorn workers, PostgreSQL and wrk, and the overbooked slots afterwards.
 
@@ -58,6 +59,7 @@ CLIENTS, WORKERS = 16, 4
 BOOKING_BENCHMARK_CLIENTS = 8
 WARM_UP_SECONDS = 5
 WRK_SCRIPT = Path(__file__).with_suffix(".lua")
+SETTLE_SECONDS = 30  # at most, waiting for autovacuum between slices
 FIXED_RATE_TIMEOUT_SECONDS = 10
 FIXED_RATE_MAX_IN_FLIGHT = 1000  # beyond this the server is far behind: further requests count as errors
 # The engine as the API calls it, for numbered slots and members; refusals (a member already
@@ -269,6 +271,20 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def settle(url: str) -> None:
+    """The writes of the slice before flushed (CHECKPOINT) and autovacuum done with them, so that a
+    slice does not pay, in its time and its PostgreSQL CPU, for the one before it."""
+    with psycopg.connect(url, autocommit=True) as db:
+        try:
+            db.execute("checkpoint")
+        except psycopg.errors.InsufficientPrivilege:  # a server of someone else's: its own checkpoints
+            pass
+        deadline = time.monotonic() + SETTLE_SECONDS
+        vacuuming = "select exists (select from pg_stat_activity where backend_type = 'autovacuum worker')"
+        while time.monotonic() < deadline and db.execute(vacuuming).fetchone()[0]:
+            time.sleep(0.2)
+
+
 def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Path, slots: Path) -> dict:
     """Baseline, API, engine and framework in alternating slices, so that all meet the same
     machine: on a shared virtual machine, speed drifts by as much as half from one minute to the next."""
@@ -280,6 +296,7 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
     pgbench = partial(run_pgbench, url, BOOKING_BENCHMARK_CLIENTS, options.seconds, slot_count, options.members)
 
     def run(door: str, seed: int) -> dict:
+        settle(url)
         gunicorn = {servers[door].pid}
         before = (cpu_seconds(gunicorn), cpu_seconds(database), children_cpu())
         figures = run_wrk(servers[door].port, options.seconds, tokens, slots, seed)
@@ -290,6 +307,7 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
         return figures
 
     for number in range(options.rounds):
+        settle(url)
         tps = pgbench()
         totals["baseline"] += tps * options.seconds
         figures = run("api", seed=number + 2)
@@ -297,6 +315,7 @@ def measure_rounds(url: str, servers: dict, options, slot_count: int, tokens: Pa
         for key in ("booked", "refused", "seconds", "requests"):
             totals[key] += figures[key]
         totals["rounds"].append(figures)
+        settle(url)
         before = cpu_seconds(database)
         engine = pgbench(ENGINE_STATEMENT)
         engine_cpu += cpu_seconds(database) - before
