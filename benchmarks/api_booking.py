@@ -1,7 +1,7 @@
 """Booking through the HTTP API: gunicorn with 4 workers, 16 concurrent clients, then a fixed rate.
 
     .venv/bin/python benchmarks/api_booking.py [--members 100000] [--rounds 4] [--seconds 5]
-                                               [--rate 200] [--rate-seconds 60]
+                                               [--rate 200] [--rate-seconds 60] [--threads 1]
 
 Needs wrk, an HTTP load generator written in C (Debian: `apt-get install wrk`). The clients share
 this machine's cores with the server and the database, as pgbench's do in the baseline; a client
@@ -115,7 +115,7 @@ def write_request_data(url: str, directory: Path) -> tuple[Path, Path]:
     return tokens, slot_ids
 
 
-def serve(url: str, settings: str = "config.settings") -> subprocess.Popen:
+def serve(url: str, threads: int, settings: str = "config.settings") -> subprocess.Popen:
     """gunicorn serving the app (or with `settings`) on a free port of its own, in `.port`."""
     port = free_port()
     env = {
@@ -133,7 +133,8 @@ def serve(url: str, settings: str = "config.settings") -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
+        [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
         cwd=PROJECT_DIR, env=env,
     )  # fmt: skip
@@ -371,11 +372,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="of each slice: baseline, then API, per round")
     parser.add_argument("--rate", type=float, default=200, help="bookings a second offered at a fixed rate (0: none)")
     parser.add_argument("--rate-seconds", type=int, default=60, help="how long the fixed rate is offered")
+    parser.add_argument("--threads", type=int, default=1, help="of each gunicorn worker (1: the sync worker)")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("This benchmark needs wrk, the HTTP load generator: apt-get install wrk")
     setup_django()
-    print(f"API booking benchmark: {options.members:,} members, gunicorn {WORKERS} workers, {CLIENTS} clients")
+    print(f"API booking benchmark: {options.members:,} members, gunicorn {WORKERS} workers x {options.threads}"
+          f" threads, {CLIENTS} clients")  # fmt: skip
     with tempfile.TemporaryDirectory() as directory:
         with timed("create, migrate and fill the benchmark database"):
             url = fresh_database("clubops_bench_api")
@@ -385,7 +388,10 @@ def main() -> None:
         loads = [os.getloadavg()[0]]
         with psycopg.connect(url) as db:
             db.execute(ENGINE_SQL)
-        servers = {"api": serve(url), "framework": serve(url, settings="framework_floor.settings")}
+        servers = {
+            "api": serve(url, options.threads),
+            "framework": serve(url, options.threads, settings="framework_floor.settings"),
+        }
         try:
             for server in servers.values():
                 run_wrk(server.port, WARM_UP_SECONDS, tokens, slots, seed=1)
