@@ -295,8 +295,9 @@ def audit_archive(
 def _refuse_the_month(month: datetime.date, label: str, path: Path) -> None:
     if month >= timezone.now().astimezone(datetime.UTC).date().replace(day=1):
         raise AuditArchiveRefused(f"{label} is not over yet (months are UTC): archive a past month", argument=True)
-    if len(str(path)) > AuditCut._meta.get_field("archive_name").max_length:
-        raise AuditArchiveRefused(f"--to: a path of at most 255 characters, not {len(str(path))}", argument=True)
+    longest = AuditCut._meta.get_field("archive_name").max_length
+    if len(str(path)) > longest:
+        raise AuditArchiveRefused(f"--to: a path of at most {longest} characters, not {len(str(path))}", argument=True)
     _refuse_an_archived_month(month, label)
     if path.exists() or Path(f"{path}.partial").exists():
         raise AuditArchiveRefused(f"{path} exists: an archive is never overwritten; name another file", argument=True)

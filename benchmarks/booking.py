@@ -31,12 +31,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
-from common import PROJECT_DIR, fresh_database, ratio, run_python, setup_django, timed
+from common import PROJECT_DIR, fresh_database, ratio, run_python, setup_django, table_copy_sql, timed
 
 FACILITIES = 20
 PGBENCH = Path(__import__("pgserver").__file__).parent / "pginstall" / "bin" / "pgbench"
 
-BASELINE_SQL = """
+BASELINE_SQL = (
+    """
 create table bench_lean_bookings (
     id bigint generated always as identity primary key,
     created_at timestamptz not null default statement_timestamp(),
@@ -47,25 +48,16 @@ create table bench_lean_bookings (
     channel varchar(12) not null
 );
 create unique index on bench_lean_bookings (slot_id, member_id) where status <> 'cancelled';
-create table bench_bookings (like benefit_bookings including all);
-do $$
-declare
-    foreign_key record;
-begin
-    for foreign_key in
-        select pg_get_constraintdef(oid) as definition from pg_constraint
-        where conrelid = 'public.benefit_bookings'::regclass and contype = 'f'
-    loop
-        execute 'alter table bench_bookings add ' || foreign_key.definition;
-    end loop;
-end
-$$;
+"""
+    + table_copy_sql("benefit_bookings", "bench_bookings")
+    + """
 create table bench_audit (like audit_logs including defaults including indexes);
 create table bench_slot_numbers as select row_number() over (order by id) as n, id from benefit_slots;
 create unique index on bench_slot_numbers (n);
 create table bench_member_numbers as select row_number() over (order by id) as n, id, organization_id from members;
 create unique index on bench_member_numbers (n);
 """
+)
 # The plain booking function, one per bookings table (the same statements, only the table differs).
 BOOK_FUNCTION = """
 create function bench_book_{table}(p_slot integer, p_member integer) returns boolean language plpgsql as $$

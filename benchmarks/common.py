@@ -155,3 +155,23 @@ def timed_in_child(url: str, setup: str, work: str) -> Timing:
     _, peak, output = run_python(url, code)
     elapsed, cpu = output.split("ELAPSED", 1)[1].split()[:2]
     return Timing(float(elapsed), float(cpu), peak)
+
+
+def table_copy_sql(table: str, copy: str) -> str:
+    """SQL making `copy` with `table`'s columns, defaults, indexes and checks, then each of its
+    foreign keys as the catalog states it: a key added to or dropped from the table is measured."""
+    return f"""
+        create table {copy} (like {table} including all);
+        do $$
+        declare
+            foreign_key record;
+        begin
+            for foreign_key in
+                select pg_get_constraintdef(oid) as definition from pg_constraint
+                where conrelid = 'public.{table}'::regclass and contype = 'f'
+            loop
+                execute 'alter table {copy} add ' || foreign_key.definition;
+            end loop;
+        end
+        $$;
+    """

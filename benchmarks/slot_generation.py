@@ -26,7 +26,7 @@ import statistics
 import time
 
 import psycopg
-from common import fresh_database, ratio, run_python, setup_django, timed
+from common import fresh_database, ratio, run_python, setup_django, table_copy_sql, timed
 
 LEAN_TABLE = """
     create table bench_lean_slots (
@@ -40,23 +40,7 @@ LEAN_TABLE = """
         unique (facility_id, starts_at)
     )
 """
-# The copy takes benefit_slots' columns, defaults (its key's), indexes and checks, then each of
-# its foreign keys as the catalog states it: a key added to or dropped from the table is measured.
-COPY_TABLE = """
-    create table bench_slots (like benefit_slots including all);
-    do $$
-    declare
-        foreign_key record;
-    begin
-        for foreign_key in
-            select pg_get_constraintdef(oid) as definition from pg_constraint
-            where conrelid = 'public.benefit_slots'::regclass and contype = 'f'
-        loop
-            execute 'alter table bench_slots add ' || foreign_key.definition;
-        end loop;
-    end
-    $$;
-"""
+COPY_TABLE = table_copy_sql("benefit_slots", "bench_slots")
 INSERT = """
     insert into {table} (organization_id, facility_id, starts_at, ends_at, capacity)
     select f.organization_id, f.id, slot_start at time zone 'Europe/London',
